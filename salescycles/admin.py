@@ -1,0 +1,106 @@
+"""Admin for sales cycles, stages and activities; writes go through the services."""
+
+from django.contrib import admin
+
+from crm.admin import ServiceAdmin
+from salescycles import services
+from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    ordering = ["number"]
+    fields = [
+        "number",
+        "description",
+        "completed_pct",
+        "chances_pct",
+        "activity",
+        "quote_required",
+        "allow_skip",
+        "date_formula",
+    ]
+    autocomplete_fields = ["activity"]
+
+
+class ServiceInlineMixin:
+    """Inline rows saved and deleted through ``save_row`` / ``delete_row``."""
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            self.delete_row(request, obj)
+        for obj in instances:
+            self.save_row(request, obj)
+        formset.save_m2m()
+
+
+@admin.register(SalesCycle)
+class SalesCycleAdmin(ServiceInlineMixin, ServiceAdmin):
+    list_display = ["code", "description", "probability_method", "blocked"]
+    list_filter = ["blocked", "probability_method"]
+    search_fields = ["code", "description"]
+    inlines = [StageInline]
+
+    def save_service(self, request, obj, form, change):
+        services.sales_cycle_save(user=request.user, cycle=obj)
+
+    def delete_service(self, request, obj):
+        services.sales_cycle_delete(user=request.user, cycle=obj)
+
+    def save_row(self, request, obj):
+        services.stage_save(user=request.user, stage=obj)
+
+    def delete_row(self, request, obj):
+        services.stage_delete(user=request.user, stage=obj)
+
+
+@admin.register(Stage)
+class StageAdmin(ServiceAdmin):
+    list_display = [
+        "cycle",
+        "number",
+        "description",
+        "completed_pct",
+        "chances_pct",
+        "activity",
+        "quote_required",
+        "allow_skip",
+        "date_formula",
+    ]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle", "activity"]
+    search_fields = ["description", "cycle__code"]
+    autocomplete_fields = ["activity"]
+
+    def save_service(self, request, obj, form, change):
+        services.stage_save(user=request.user, stage=obj)
+
+    def delete_service(self, request, obj):
+        services.stage_delete(user=request.user, stage=obj)
+
+
+class ActivityStepInline(admin.TabularInline):
+    model = ActivityStep
+    extra = 0
+    ordering = ["step_no"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ServiceInlineMixin, ServiceAdmin):
+    list_display = ["code", "description"]
+    search_fields = ["code", "description"]
+    inlines = [ActivityStepInline]
+
+    def save_service(self, request, obj, form, change):
+        services.activity_save(user=request.user, activity=obj)
+
+    def delete_service(self, request, obj):
+        services.activity_delete(user=request.user, activity=obj)
+
+    def save_row(self, request, obj):
+        services.activity_step_save(user=request.user, step=obj)
+
+    def delete_row(self, request, obj):
+        services.activity_step_delete(user=request.user, step=obj)

@@ -1,0 +1,32 @@
+"""Shared fixtures."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.factories import SalespersonFactory, UserFactory
+
+
+def error_codes(error: ValidationError) -> dict[str, list[str]] | list[str]:
+    """The codes of a ValidationError: by field for a dict, else a plain list."""
+    if hasattr(error, "error_dict"):
+        return {
+            field: [e.code for e in errors]
+            for field, errors in error.error_dict.items()
+        }
+    return [e.code for e in error.error_list]
+
+
+@pytest.fixture
+def manager(db):
+    """A sales manager: staff, in the managers' group, with a salesperson."""
+    user = UserFactory(username="manager", role="Sales managers")
+    SalespersonFactory(code="MGR", user=user)
+    return user
+
+
+@pytest.fixture
+def rep(db):
+    """A sales rep linked to salesperson REP1."""
+    user = UserFactory(username="rep1", role="Sales reps")
+    SalespersonFactory(code="REP1", user=user)
+    return user

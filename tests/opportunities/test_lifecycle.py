@@ -1,0 +1,85 @@
+"""A whole life cycle through the services: start, next, skip, update, close, reopen."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from opportunities import services
+from opportunities.models import Action, Status
+from opportunities.moves import Move
+from tests.factories import CloseReasonFactory, OpportunityFactory, cycle_with_stages
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def test_walk_through_cycle_writes_a_consistent_history(manager):
+    cycle = cycle_with_stages(
+        (1, 10, 20, {"date_formula": "2W"}),
+        (2, 25, 40, {"allow_skip": True}),
+        (3, 50, 60, {}),
+        (4, 80, 80, {}),
+    )
+    opp = OpportunityFactory(sales_cycle=cycle, creation_date=D(2026, 3, 1))
+
+    opp = services.opportunity_advance(
+        user=manager, opportunity=opp, move=Move.START, date_of_change=D(2026, 3, 2)
+    )
+    assert opp.status == Status.IN_PROGRESS
+    assert opp.stage.number == 1
+    assert opp.estimated_close_date == D(2026, 3, 16)
+
+    opp = services.opportunity_advance(
+        user=manager,
+        opportunity=opp,
+        move=Move.NEXT,
+        date_of_change=D(2026, 3, 5),
+        estimated_value=Decimal(10000),
+    )
+    opp = services.opportunity_advance(
+        user=manager,
+        opportunity=opp,
+        move=Move.PREVIOUS,
+        date_of_change=D(2026, 3, 6),
+    )
+    opp = services.opportunity_advance(
+        user=manager,
+        opportunity=opp,
+        move=Move.SKIP,
+        target_stage=cycle.stages.get(number=3),
+        date_of_change=D(2026, 3, 9),
+    )
+    assert opp.stage.number == 3
+    opp = services.opportunity_close(
+        user=manager,
+        opportunity=opp,
+        outcome="won",
+        close_reason=CloseReasonFactory(code="WON", type="won"),
+        date_closed=D(2026, 3, 20),
+        sale_value=Decimal(12000),
+    )
+    entries = list(opp.entries.order_by("id"))
+    assert [e.action_taken for e in entries] == [
+        Action.FIRST,
+        Action.NEXT,
+        Action.PREVIOUS,
+        Action.JUMPED,
+        Action.WON,
+    ]
+    assert [e.days_open for e in entries] == [3, 1, 3, 11, 0]
+    assert [e.active for e in entries] == [False] * 4 + [True]
+    assert opp.status == Status.WON
+    assert opp.stage.number == 3  # last stage reached stays visible
+    assert opp.current_value == Decimal("12000.00")
+    assert entries[-1].previous_stage.number == 3
+
+    opp = services.opportunity_reopen(
+        user=manager, opportunity=opp, date_of_change=D(2026, 3, 25)
+    )
+    assert opp.status == Status.IN_PROGRESS
+    assert opp.stage.number == 3
+    assert opp.estimated_value == Decimal("10000.00")
+    assert opp.probability_pct == Decimal("30.00")
+    assert opp.current_value == Decimal("3000.00")
