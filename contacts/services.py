@@ -97,8 +97,10 @@ def _save_contact(contact: Contact) -> Contact:
     with transaction.atomic():
         if not contact.number:
             contact.number = number_series_next(code="CONTACT", model=Contact)
-        contact.full_clean()
+        # The rules first: full_clean's own checks (limit_choices_to, check
+        # constraints) would otherwise hide their codes behind generic ones.
         validate_contact(contact)
+        contact.full_clean()
         contact.save()
     return contact
 

@@ -30,6 +30,16 @@ class ServiceAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_service(request, obj)
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        if protected:
+            # Nothing is deleted: list what blocks it, not the permissions that
+            # deleting the blocking rows would take.
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
+
     def get_actions(self, request):
         # Bulk delete would report success for rows a rule refused to delete.
         actions = super().get_actions(request)

@@ -107,6 +107,9 @@ class EntryInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def get_queryset(self, request):
         return (
             super()
@@ -176,12 +179,24 @@ class OpportunityAdmin(ServiceAdmin):
             )
         adopt(obj, saved)
 
+    def get_readonly_fields(self, request, obj=None):
+        # opportunity_edit changes neither: an editable field would be dropped.
+        if obj is not None:
+            return [*self.readonly_fields, "number", "creation_date"]
+        return self.readonly_fields
+
     def delete_service(self, request, obj):
         services.opportunity_delete(user=request.user, opportunity=obj)
 
-    def save_formset(self, request, form, formset, change):
-        # The only inline is the read-only history.
-        pass
+    def get_deleted_objects(self, objs, request):
+        # The service deletes these with the opportunity, though none of them may
+        # be deleted on its own here.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        owned = (OpportunityEntry, SalesQuote, Interaction, Task)
+        perms_needed -= {model._meta.verbose_name for model in owned}
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(OpportunityEntry)

@@ -869,6 +869,8 @@ def interaction_log(
         salesperson=salesperson or opportunity.salesperson,
         created_by=user if user and user.is_authenticated else None,
     )
-    interaction.full_clean()
+    # created_by is empty for imports and scripts (no user); the model field
+    # lacks blank=True, so full_clean would refuse that.
+    interaction.full_clean(exclude=["created_by"])
     interaction.save()
     return interaction

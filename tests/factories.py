@@ -13,7 +13,15 @@ from django.contrib.auth.models import Group
 
 from contacts.models import Contact, ContactType, Salesperson
 from opportunities import services
-from opportunities.models import CloseReason, CloseReasonType, Opportunity
+from opportunities.models import (
+    CloseReason,
+    CloseReasonType,
+    Interaction,
+    InteractionKind,
+    Opportunity,
+    SalesQuote,
+    Task,
+)
 from opportunities.moves import Move
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
 
@@ -108,6 +116,9 @@ class CloseReasonFactory(factory.django.DjangoModelFactory):
     description = "Price"
     type = CloseReasonType.LOST
 
+    class Params:
+        won = factory.Trait(code="WON", description="won", type=CloseReasonType.WON)
+
 
 def cycle_with_stages(*specs, **cycle_fields) -> SalesCycle:
     """A cycle with stages from (number, completed %, chances %, options) tuples.
@@ -149,13 +160,15 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     salesperson = factory.SubFactory(SalespersonFactory)
     sales_cycle = factory.LazyFunction(cycle_with_stages)
     creation_date = START_DATE
+    # Not model fields: _create takes them out to drive the services. (Params
+    # would never reach _create, so the traits would do nothing.)
+    started = False
+    closed = None
 
     class Params:
         in_progress = factory.Trait(started=True)
         won = factory.Trait(started=True, closed=CloseReasonType.WON)
         lost = factory.Trait(started=True, closed=CloseReasonType.LOST)
-        started = False
-        closed = None
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -182,3 +195,59 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
                 date_closed=START_DATE + datetime.timedelta(days=10),
             )
         return opportunity
+
+
+class SalesQuoteFactory(factory.django.DjangoModelFactory):
+    """A quote linked by ``sales_quote_create`` to an opportunity in progress."""
+
+    class Meta:
+        model = SalesQuote
+
+    opportunity = factory.SubFactory(OpportunityFactory, in_progress=True)
+    amount = Decimal(2500)
+    date = START_DATE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.sales_quote_create(user=None, **kwargs)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A task made by ``task_create``, on an opportunity in progress by default.
+
+    Traits close it through the services: ``completed`` and ``cancelled``.
+    """
+
+    class Meta:
+        model = Task
+
+    description = factory.Sequence(lambda n: f"Task {n}")
+    date = START_DATE
+    opportunity = factory.SubFactory(OpportunityFactory, in_progress=True)
+
+    finish = None  # taken out by _create, as OpportunityFactory's ``started``
+
+    class Params:
+        completed = factory.Trait(finish=services.task_complete)
+        cancelled = factory.Trait(finish=services.task_cancel)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        finish = kwargs.pop("finish", None)
+        task = services.task_create(user=None, **kwargs)
+        return finish(user=None, task=task) if finish else task
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    """An interaction logged by ``interaction_log`` on an opportunity in progress."""
+
+    class Meta:
+        model = Interaction
+
+    opportunity = factory.SubFactory(OpportunityFactory, in_progress=True)
+    kind = InteractionKind.NOTE
+    description = factory.Sequence(lambda n: f"Note {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.interaction_log(user=None, **kwargs)

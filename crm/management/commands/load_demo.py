@@ -1,0 +1,67 @@
+"""Load the demo company and its logins (``make run`` calls this).
+
+Loads only into a database without sales data of its own; a second run
+changes nothing and prints the logins again.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from crm import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a small Finnish demo company (salespeople, contacts, sales cycles, "
+        "about 60 opportunities with their history) and the demo logins. Does "
+        "nothing when the demo is already loaded or the database holds other data."
+    )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        result = demo.load()
+        seconds = time.monotonic() - started
+        if result.outcome == "skipped":
+            self.stdout.write(
+                self.style.WARNING(
+                    "The demo was not loaded: the database already holds "
+                    f"{result.reason}. The demo loads only into an empty database "
+                    "(for example DATABASE_URL=sqlite:////tmp/demo.sqlite3)."
+                )
+            )
+            return
+        if result.outcome == "already_loaded":
+            self.stdout.write("The demo data is already loaded; nothing changed.")
+        else:
+            counts = result.counts
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the demo company in {seconds:.1f} s: "
+                    f"{counts['salespeople']} salespeople, {counts['contacts']} "
+                    f"contacts, {counts['cycles']} sales cycles, "
+                    f"{counts['opportunities']} opportunities "
+                    f"({counts['not_started']} not started, "
+                    f"{counts['in_progress']} in progress, {counts['won']} won, "
+                    f"{counts['lost']} lost), {counts['tasks']} tasks."
+                )
+            )
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        rows = [("Username", "Password", "Role", "Salesperson")] + [
+            (login.username, login.password, login.role, str(salesperson))
+            for login, salesperson in demo.logins()
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        self.stdout.write("")
+        self.stdout.write("Demo logins:")
+        for number, row in enumerate(rows):
+            line = "  ".join(
+                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+            self.stdout.write(
+                "  " + (self.style.MIGRATE_HEADING(line) if number == 0 else line)
+            )
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at {self.style.SUCCESS(demo.URL)}")

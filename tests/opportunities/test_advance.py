@@ -1,0 +1,825 @@
+"""``opportunity_advance``: start, next, previous, skip, jump back and update."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from opportunities import services
+from opportunities.models import Action, Opportunity, Status, Task, TaskStatus
+from opportunities.moves import Move
+from salescycles.models import ActivityStepType, Priority, Stage
+from salescycles.probability import Method
+from tests.conftest import error_codes
+from tests.factories import (
+    START_DATE,
+    ActivityFactory,
+    ActivityStepFactory,
+    OpportunityFactory,
+    SalesCycleFactory,
+    SalesQuoteFactory,
+    TaskFactory,
+    cycle_with_stages,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DAY = datetime.timedelta(days=1)
+LATER = D(2026, 3, 2)
+
+FIGURES = [
+    "estimated_value",
+    "chances_pct",
+    "completed_pct",
+    "probability_pct",
+    "current_value",
+    "estimated_close_date",
+]
+
+
+def advance(opportunity, move, **kwargs):
+    kwargs.setdefault("user", None)
+    return services.opportunity_advance(opportunity=opportunity, move=move, **kwargs)
+
+
+def skip_cycle(stage_options=None):
+    """Stages 10-40 (default figures); 20 and 30 allow skip; options by number."""
+    stage_options = stage_options or {}
+    specs = [
+        (10, 10, 20, {}),
+        (20, 25, 40, {"allow_skip": True}),
+        (30, 50, 60, {"allow_skip": True}),
+        (40, 80, 80, {}),
+    ]
+    return cycle_with_stages(
+        *[
+            (number, done, chances, options | stage_options.get(number, {}))
+            for number, done, chances, options in specs
+        ]
+    )
+
+
+def walked_to(number, cycle=None, **fields):
+    """In progress (value 1,000) on stage ``number``, one day per stage from start."""
+    opportunity = OpportunityFactory(
+        in_progress=True, sales_cycle=cycle or cycle_with_stages(), **fields
+    )
+    day = START_DATE
+    while opportunity.stage.number != number:
+        day += DAY
+        opportunity = advance(opportunity, Move.NEXT, date_of_change=day)
+    return opportunity
+
+
+def stage(opportunity, number):
+    return opportunity.sales_cycle.stages.get(number=number)
+
+
+def last_entry(opportunity):
+    return opportunity.entries.get(active=True)
+
+
+# -- start -----------------------------------------------------------------------------
+
+
+def test_start_enters_the_lowest_stage_with_a_first_entry(manager):
+    opp = OpportunityFactory(contact__name="ACME")
+
+    opp = advance(opp, Move.START, user=manager, date_of_change=D(2026, 1, 6))
+
+    assert opp.status == Status.IN_PROGRESS
+    assert opp.stage.number == 10
+    entry = opp.entries.get()
+    assert entry.action_taken == Action.FIRST
+    assert entry.stage.number == 10
+    assert entry.previous_stage is None
+    assert entry.date_of_change == D(2026, 1, 6)
+    assert entry.active
+    assert entry.days_open == 0
+    assert entry.estimated_value == Decimal(0)  # start may leave it 0
+    assert entry.chances_pct == Decimal(20)
+    assert entry.completed_pct == Decimal(10)
+    assert entry.probability_pct == Decimal("2.00")
+    assert entry.current_value == Decimal(0)
+    assert entry.created_by == manager
+    assert entry.sales_cycle == opp.sales_cycle
+    assert entry.contact == opp.contact
+    assert entry.contact_company == opp.contact
+    assert entry.salesperson == opp.salesperson
+
+
+def test_start_into_a_quote_required_stage_needs_no_quote():
+    cycle = cycle_with_stages((1, 10, 20, {"quote_required": True}), (2, 20, 30, {}))
+    opp = OpportunityFactory(sales_cycle=cycle)
+
+    opp = advance(opp, Move.START, date_of_change=START_DATE)
+
+    assert opp.stage.number == 1
+
+
+# -- defaults --------------------------------------------------------------------------
+
+
+def test_date_of_change_defaults_to_today_after_an_older_entry():
+    opp = OpportunityFactory(in_progress=True)  # last entry on START_DATE
+
+    opp = advance(opp, Move.NEXT)
+
+    assert last_entry(opp).date_of_change == timezone.localdate()
+
+
+def test_date_of_change_defaults_to_the_last_entry_date_when_that_is_later():
+    ahead = timezone.localdate() + 10 * DAY
+    opp = advance(OpportunityFactory(), Move.START, date_of_change=ahead)
+
+    opp = advance(opp, Move.NEXT, estimated_value=Decimal(100))
+
+    assert last_entry(opp).date_of_change == ahead
+
+
+@pytest.mark.parametrize(("days_ahead", "expected_days_ahead"), [(-30, 0), (5, 5)])
+def test_start_date_defaults_to_the_later_of_today_and_the_creation_date(
+    days_ahead, expected_days_ahead
+):
+    today = timezone.localdate()
+    opp = OpportunityFactory(creation_date=today + days_ahead * DAY)
+
+    opp = advance(opp, Move.START)
+
+    assert last_entry(opp).date_of_change == today + expected_days_ahead * DAY
+
+
+@pytest.mark.parametrize("move", [Move.NEXT, Move.UPDATE])
+def test_estimated_value_defaults_to_the_last_entrys(move):
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, move, date_of_change=LATER)
+
+    assert last_entry(opp).estimated_value == Decimal("1000.00")
+
+
+def test_estimated_value_defaults_to_the_quote_amount():
+    opp = OpportunityFactory(in_progress=True)
+    SalesQuoteFactory(opportunity=opp, amount=Decimal("2500.50"))
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER)
+
+    assert last_entry(opp).estimated_value == Decimal("2500.50")
+
+
+def test_typed_estimated_value_is_kept_in_cents():
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(
+        opp, Move.UPDATE, date_of_change=LATER, estimated_value=Decimal("1234.565")
+    )
+
+    assert last_entry(opp).estimated_value == Decimal("1234.57")
+    assert opp.estimated_value == Decimal("1234.57")
+
+
+@pytest.mark.parametrize(
+    ("current", "move", "target", "chances", "completed"),
+    [
+        (10, Move.NEXT, 20, 40, 25),
+        (10, Move.SKIP, 30, 60, 50),
+        (10, Move.SKIP, 40, 80, 80),
+        (30, Move.PREVIOUS, 20, 40, 25),
+        (30, Move.JUMP_BACK, 10, 20, 10),
+        (30, Move.UPDATE, 30, 60, 50),
+    ],
+)
+def test_chances_and_completed_default_from_the_target_stage(
+    current, move, target, chances, completed
+):
+    opp = walked_to(current, skip_cycle())
+
+    opp = advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    entry = last_entry(opp)
+    assert entry.stage.number == target
+    assert entry.chances_pct == Decimal(chances)
+    assert entry.completed_pct == Decimal(completed)
+
+
+def test_chances_left_zero_take_the_target_stage_value():
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER, chances_pct=Decimal(0))
+
+    assert last_entry(opp).chances_pct == Decimal(40)
+
+
+def test_typed_chances_are_kept_and_completed_still_comes_from_the_stage():
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER, chances_pct=Decimal("33.5"))
+
+    entry = last_entry(opp)
+    assert entry.chances_pct == Decimal("33.50")
+    assert entry.completed_pct == Decimal(25)
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("", D(2026, 3, 10)),
+        ("2W", D(2026, 3, 24)),
+        ("CM+1M", D(2026, 4, 30)),
+    ],
+)
+def test_estimated_close_date_defaults_to_the_target_stage_formula(formula, expected):
+    cycle = cycle_with_stages(
+        (10, 10, 20, {"date_formula": "1Y"}),
+        (20, 25, 40, {"date_formula": formula}),
+    )
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    opp = advance(opp, Move.NEXT, date_of_change=D(2026, 3, 10))
+
+    assert last_entry(opp).estimated_close_date == expected
+
+
+@pytest.mark.parametrize("close_date", [D(2026, 3, 2), D(2026, 9, 30)])
+def test_typed_estimated_close_date_is_kept(close_date):
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(
+        opp, Move.NEXT, date_of_change=D(2026, 3, 2), estimated_close_date=close_date
+    )
+
+    assert last_entry(opp).estimated_close_date == close_date
+
+
+def test_advance_defaults_propose_what_a_move_would_write():
+    cycle = skip_cycle({30: {"date_formula": "1M"}})
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    SalesQuoteFactory(opportunity=opp, amount=Decimal(3000))
+
+    defaults = services.advance_defaults(
+        opp, Move.SKIP, stage(opp, 30), today=D(2026, 2, 10)
+    )
+
+    assert defaults == {
+        "date_of_change": D(2026, 2, 10),
+        "estimated_value": Decimal("3000.00"),
+        "chances_pct": Decimal(60),
+        "estimated_close_date": D(2026, 3, 10),
+    }
+
+
+@pytest.mark.parametrize(
+    ("current", "move", "target", "action"),
+    [
+        (10, Move.NEXT, 20, Action.NEXT),
+        (10, Move.SKIP, 20, Action.NEXT),
+        (10, Move.SKIP, 30, Action.JUMPED),
+        (30, Move.PREVIOUS, 20, Action.PREVIOUS),
+        (40, Move.JUMP_BACK, 30, Action.PREVIOUS),
+        (40, Move.JUMP_BACK, 10, Action.JUMPED),
+        (20, Move.UPDATE, 20, Action.UPDATED),
+    ],
+)
+def test_each_move_writes_its_action(current, move, target, action):
+    opp = walked_to(current, skip_cycle())
+
+    opp = advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    entry = last_entry(opp)
+    assert entry.action_taken == action
+    assert (entry.previous_stage.number, entry.stage.number) == (current, target)
+
+
+# -- probability and current value -----------------------------------------------------
+
+
+# The worked example: C = 60, K = 25 on an opportunity estimated at 10,000.
+@pytest.mark.parametrize(
+    ("method", "probability", "value"),
+    [
+        (Method.MULTIPLY, "15.00", "1500.00"),
+        (Method.ADD, "42.50", "4250.00"),
+        (Method.CHANCES, "60.00", "6000.00"),
+        (Method.COMPLETED, "25.00", "2500.00"),
+    ],
+)
+def test_probability_and_current_value_follow_the_cycle_method(
+    method, probability, value
+):
+    cycle = cycle_with_stages(
+        (1, 10, 20, {}), (2, 25, 60, {}), probability_method=method
+    )
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER, estimated_value=Decimal(10000))
+
+    entry = last_entry(opp)
+    assert entry.probability_pct == Decimal(probability)
+    assert entry.current_value == Decimal(value)
+    opp.refresh_from_db()
+    assert opp.probability_pct == Decimal(probability)
+    assert opp.current_value == Decimal(value)
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "move"),
+    [
+        (None, Move.NEXT),
+        (None, Move.PREVIOUS),
+        (None, Move.SKIP),
+        (None, Move.JUMP_BACK),
+        (None, Move.UPDATE),
+        (10, Move.START),
+        (10, Move.PREVIOUS),
+        (10, Move.JUMP_BACK),
+        (10, Move.SKIP),  # stage 20 does not allow skip
+        (20, Move.JUMP_BACK),  # only one stage below
+        (40, Move.NEXT),
+        (40, Move.SKIP),
+    ],
+)
+def test_unavailable_move_is_refused(current, move):
+    opp = walked_to(current) if current else OpportunityFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"move": ["move_unavailable"]}
+
+
+@pytest.mark.parametrize(("current", "move"), [(10, Move.SKIP), (30, Move.JUMP_BACK)])
+def test_move_with_several_targets_needs_a_target(current, move):
+    opp = walked_to(current, skip_cycle())
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"target_stage": ["target_required"]}
+
+
+@pytest.mark.parametrize(
+    ("current", "move", "target"),
+    [
+        (None, Move.START, 20),
+        (10, Move.NEXT, 30),
+        (30, Move.PREVIOUS, 10),
+        (10, Move.SKIP, 40),  # the chain ends at 30, which does not allow skip
+        (40, Move.JUMP_BACK, 40),
+        (30, Move.UPDATE, 20),
+    ],
+)
+def test_target_outside_the_moves_candidates_is_refused(current, move, target):
+    cycle = skip_cycle({30: {"allow_skip": False}})
+    opp = (
+        walked_to(current, cycle) if current else OpportunityFactory(sales_cycle=cycle)
+    )
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"target_stage": ["invalid_target_stage"]}
+
+
+def test_target_of_another_cycle_is_refused():
+    opp = OpportunityFactory(in_progress=True)
+    elsewhere = cycle_with_stages().stages.get(number=20)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.NEXT, target_stage=elsewhere, date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"target_stage": ["invalid_target_stage"]}
+
+
+@pytest.mark.parametrize(("move", "target"), [(Move.NEXT, 20), (Move.SKIP, 30)])
+def test_next_or_skip_into_quote_required_stage_needs_a_quote(move, target):
+    cycle = skip_cycle({20: {"quote_required": True}, 30: {"quote_required": True}})
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"target_stage": ["quote_required"]}
+
+
+@pytest.mark.parametrize(("move", "target"), [(Move.NEXT, 20), (Move.SKIP, 30)])
+def test_next_or_skip_into_quote_required_stage_with_a_quote(move, target):
+    cycle = skip_cycle({20: {"quote_required": True}, 30: {"quote_required": True}})
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    SalesQuoteFactory(opportunity=opp)
+
+    opp = advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    assert opp.stage.number == target
+
+
+@pytest.mark.parametrize(
+    ("move", "target"), [(Move.PREVIOUS, 30), (Move.JUMP_BACK, 20)]
+)
+def test_previous_or_jump_back_into_quote_required_stage_needs_no_quote(move, target):
+    opp = walked_to(40)
+    Stage.objects.filter(cycle=opp.sales_cycle).update(quote_required=True)
+
+    opp = advance(opp, move, target_stage=stage(opp, target), date_of_change=LATER)
+
+    assert opp.stage.number == target
+
+
+@pytest.mark.parametrize("move", [Move.NEXT, Move.UPDATE])
+def test_date_of_change_cannot_go_before_the_last_entry(move):
+    opp = OpportunityFactory(in_progress=True)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, date_of_change=START_DATE - DAY)
+
+    assert error_codes(exc.value) == {"date_of_change": ["date_before_last_entry"]}
+
+
+def test_date_of_change_may_equal_the_last_entrys():
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, Move.NEXT, date_of_change=START_DATE)
+
+    assert last_entry(opp).date_of_change == START_DATE
+
+
+def test_start_cannot_be_dated_before_the_creation_date():
+    opp = OpportunityFactory(creation_date=D(2026, 2, 1))
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.START, date_of_change=D(2026, 1, 31))
+
+    assert error_codes(exc.value) == {"date_of_change": ["date_before_last_entry"]}
+
+
+@pytest.mark.parametrize(
+    ("move", "value"),
+    [
+        (Move.NEXT, Decimal(0)),
+        (Move.NEXT, Decimal(-1)),
+        (Move.UPDATE, Decimal(0)),
+        (Move.START, Decimal("-0.01")),
+    ],
+)
+def test_estimated_value_must_be_positive(move, value):
+    opp = OpportunityFactory(in_progress=move != Move.START)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, date_of_change=LATER, estimated_value=value)
+
+    assert error_codes(exc.value) == {"estimated_value": ["estimated_value_required"]}
+
+
+def test_estimated_value_left_zero_at_start_must_be_given_on_the_next_move():
+    opp = advance(OpportunityFactory(), Move.START, date_of_change=START_DATE)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.NEXT, date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"estimated_value": ["estimated_value_required"]}
+
+
+@pytest.mark.parametrize("chances", [Decimal(-5), Decimal("100.01"), Decimal(101)])
+def test_chances_must_be_between_0_and_100(chances):
+    opp = OpportunityFactory(in_progress=True)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.UPDATE, date_of_change=LATER, chances_pct=chances)
+
+    assert error_codes(exc.value) == {"chances_pct": ["chances_out_of_range"]}
+
+
+@pytest.mark.parametrize("chances", [Decimal("0.01"), Decimal(100)])
+def test_chances_at_the_limits_are_accepted(chances):
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, Move.UPDATE, date_of_change=LATER, chances_pct=chances)
+
+    assert last_entry(opp).chances_pct == chances
+
+
+def test_estimated_close_date_cannot_be_before_the_date_of_change():
+    opp = OpportunityFactory(in_progress=True)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.NEXT, date_of_change=LATER, estimated_close_date=LATER - DAY)
+
+    assert error_codes(exc.value) == {
+        "estimated_close_date": ["close_date_before_change"]
+    }
+
+
+def test_every_field_error_is_reported_at_once():
+    cycle = cycle_with_stages((1, 10, 20, {}), (2, 20, 30, {"quote_required": True}))
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(
+            opp,
+            Move.NEXT,
+            date_of_change=START_DATE - DAY,
+            estimated_value=Decimal(0),
+            chances_pct=Decimal(120),
+            estimated_close_date=START_DATE - 2 * DAY,
+        )
+
+    assert error_codes(exc.value) == {
+        "target_stage": ["quote_required"],
+        "date_of_change": ["date_before_last_entry"],
+        "estimated_value": ["estimated_value_required"],
+        "chances_pct": ["chances_out_of_range"],
+        "estimated_close_date": ["close_date_before_change"],
+    }
+
+
+def test_a_refused_move_writes_nothing():
+    opp = OpportunityFactory(in_progress=True)
+    version = opp.version
+
+    with pytest.raises(ValidationError):
+        advance(opp, Move.NEXT, date_of_change=LATER, estimated_value=Decimal(0))
+
+    opp.refresh_from_db()
+    assert opp.version == version
+    assert opp.stage.number == 10
+    assert opp.entries.count() == 1
+    assert last_entry(opp).days_open == 0
+
+
+@pytest.mark.parametrize("state", ["won", "lost"])
+@pytest.mark.parametrize("move", [Move.START, Move.NEXT, Move.UPDATE])
+def test_closed_opportunity_refuses_every_move(state, move):
+    opp = OpportunityFactory(**{state: True})
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, move, date_of_change=LATER)
+
+    assert error_codes(exc.value) == ["closed"]
+
+
+def test_start_needs_a_cycle_with_stages():
+    opp = OpportunityFactory(sales_cycle=SalesCycleFactory())
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.START, date_of_change=START_DATE)
+
+    assert error_codes(exc.value) == ["cycle_has_no_stages"]
+    assert Opportunity.objects.get(pk=opp.pk).status == Status.NOT_STARTED
+
+
+def test_stale_version_is_refused():
+    opp = OpportunityFactory(in_progress=True)
+    seen = opp.version
+    advance(opp, Move.UPDATE, date_of_change=LATER)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, Move.NEXT, date_of_change=LATER, expected_version=seen)
+
+    assert error_codes(exc.value) == ["stale"]
+    assert Opportunity.objects.get(pk=opp.pk).stage.number == 10
+
+
+def test_current_version_is_accepted_and_raised():
+    opp = OpportunityFactory(in_progress=True)
+
+    moved = advance(opp, Move.NEXT, date_of_change=LATER, expected_version=opp.version)
+
+    assert moved.version == opp.version + 1
+    assert Opportunity.objects.get(pk=opp.pk).version == opp.version + 1
+
+
+# -- the ledger ------------------------------------------------------------------------
+
+
+def walk(opportunity):
+    """Start, next, previous, update and next on fixed dates."""
+    opportunity = advance(opportunity, Move.START, date_of_change=D(2026, 1, 5))
+    opportunity = advance(
+        opportunity,
+        Move.NEXT,
+        date_of_change=D(2026, 1, 8),
+        estimated_value=Decimal(5000),
+    )
+    opportunity = advance(opportunity, Move.PREVIOUS, date_of_change=D(2026, 1, 18))
+    opportunity = advance(
+        opportunity,
+        Move.UPDATE,
+        date_of_change=D(2026, 1, 18),
+        chances_pct=Decimal(35),
+        estimated_close_date=D(2026, 6, 30),
+    )
+    return advance(opportunity, Move.NEXT, date_of_change=D(2026, 2, 17))
+
+
+def test_superseded_entries_get_their_days_open():
+    opp = walk(OpportunityFactory())
+
+    entries = opp.entries.order_by("id")
+    assert [e.action_taken for e in entries] == [
+        Action.FIRST,
+        Action.NEXT,
+        Action.PREVIOUS,
+        Action.UPDATED,
+        Action.NEXT,
+    ]
+    assert [e.days_open for e in entries] == [3, 10, 0, 30, 0]
+
+
+def test_exactly_one_entry_is_active_the_latest():
+    opp = walk(OpportunityFactory())
+
+    entries = list(opp.entries.order_by("id"))
+    assert [e.active for e in entries] == [False, False, False, False, True]
+
+
+def test_entries_record_the_previous_stage():
+    opp = walk(OpportunityFactory())
+
+    assert [
+        (e.previous_stage.number if e.previous_stage else None, e.stage.number)
+        for e in opp.entries.order_by("id")
+    ] == [(None, 10), (10, 20), (20, 10), (10, 10), (10, 20)]
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5])
+def test_opportunity_figures_equal_the_active_entrys(steps):
+    opp = OpportunityFactory()
+    moves = [
+        {"move": Move.START, "date_of_change": D(2026, 1, 5)},
+        {"move": Move.NEXT, "estimated_value": Decimal("5000.10")},
+        {"move": Move.UPDATE, "chances_pct": Decimal(35)},
+        {"move": Move.NEXT, "estimated_close_date": D(2026, 12, 31)},
+        {"move": Move.PREVIOUS},
+    ]
+    for kwargs in moves[:steps]:
+        kwargs = {"date_of_change": D(2026, 2, 1)} | kwargs
+        opp = advance(opp, **kwargs)
+
+    saved = Opportunity.objects.get(pk=opp.pk)
+    entry = last_entry(saved)
+    assert saved.stage == entry.stage
+    for name in FIGURES:
+        assert getattr(saved, name) == getattr(entry, name), name
+        assert getattr(opp, name) == getattr(entry, name), name
+
+
+def test_each_change_raises_the_version_by_one():
+    opp = OpportunityFactory()
+    versions = [opp.version]
+    opp = advance(opp, Move.START, date_of_change=LATER)
+    versions.append(opp.version)
+    opp = advance(opp, Move.NEXT, estimated_value=Decimal(1), date_of_change=LATER)
+    versions.append(opp.version)
+
+    assert versions == [versions[0], versions[0] + 1, versions[0] + 2]
+
+
+# -- stage tasks -----------------------------------------------------------------------
+
+
+def test_entering_a_stage_creates_one_task_per_activity_step():
+    activity = ActivityFactory()
+    ActivityStepFactory(
+        activity=activity,
+        step_no=1,
+        type=ActivityStepType.PHONE_CALL,
+        description="Call the buyer",
+        priority=Priority.HIGH,
+        date_formula="1W",
+    )
+    ActivityStepFactory(
+        activity=activity,
+        step_no=2,
+        type=ActivityStepType.MEETING,
+        description="Demo",
+        priority=Priority.LOW,
+        date_formula="CM",
+    )
+    cycle = cycle_with_stages((1, 10, 20, {}), (2, 25, 40, {"activity": activity}))
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    opp = advance(opp, Move.NEXT, date_of_change=D(2026, 2, 3))
+
+    entry = last_entry(opp)
+    tasks = Task.objects.order_by("number")
+    assert [(t.number, t.type, t.description, t.priority, t.date) for t in tasks] == [
+        (
+            "TD000001",
+            ActivityStepType.PHONE_CALL,
+            "Call the buyer",
+            Priority.HIGH,
+            D(2026, 2, 10),
+        ),
+        ("TD000002", ActivityStepType.MEETING, "Demo", Priority.LOW, D(2026, 2, 28)),
+    ]
+    for task in tasks:
+        assert task.opportunity == opp
+        assert task.opportunity_entry == entry
+        assert task.salesperson == opp.salesperson
+        assert task.contact == opp.contact
+        assert not task.closed
+        assert task.status == TaskStatus.NOT_STARTED
+
+
+def test_activity_without_steps_creates_one_plain_task():
+    activity = ActivityFactory(description="Qualify")
+    cycle = cycle_with_stages((1, 10, 20, {}), (2, 25, 40, {"activity": activity}))
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    opp = advance(opp, Move.NEXT, date_of_change=D(2026, 2, 3))
+
+    task = Task.objects.get()
+    assert task.type == ActivityStepType.NONE
+    assert task.description == "Qualify"
+    assert task.date == D(2026, 2, 3)
+    assert task.priority == Priority.NORMAL
+    assert task.opportunity_entry == last_entry(opp)
+
+
+@pytest.mark.parametrize(
+    ("current", "move", "target"),
+    [
+        (None, Move.START, 10),
+        (10, Move.NEXT, 20),
+        (30, Move.PREVIOUS, 20),
+        (10, Move.SKIP, 30),
+        (40, Move.JUMP_BACK, 20),
+    ],
+)
+def test_every_move_entering_a_stage_creates_its_tasks(current, move, target):
+    cycle = skip_cycle()
+    opp = (
+        walked_to(current, cycle) if current else OpportunityFactory(sales_cycle=cycle)
+    )
+    cycle.stages.filter(number=target).update(activity=ActivityFactory())
+
+    opp = advance(
+        opp,
+        move,
+        target_stage=stage(opp, target),
+        date_of_change=LATER,
+        estimated_value=Decimal(1000),
+    )
+
+    assert Task.objects.filter(opportunity=opp).count() == 1
+    assert Task.objects.get().opportunity_entry == last_entry(opp)
+
+
+def test_update_creates_no_stage_tasks():
+    cycle = cycle_with_stages((1, 10, 20, {"activity": ActivityFactory()}))
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    assert Task.objects.count() == 1  # from the start
+
+    advance(opp, Move.UPDATE, date_of_change=LATER)
+
+    assert Task.objects.count() == 1
+
+
+def test_stage_without_activity_creates_no_tasks():
+    opp = OpportunityFactory(in_progress=True)
+
+    advance(opp, Move.NEXT, date_of_change=LATER)
+
+    assert not Task.objects.exists()
+
+
+def test_cancel_open_tasks_cancels_this_opportunitys_open_tasks_only():
+    cycle = cycle_with_stages(
+        (1, 10, 20, {}), (2, 25, 40, {"activity": ActivityFactory()})
+    )
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    open_task = TaskFactory(opportunity=opp)
+    done_task = TaskFactory(opportunity=opp, completed=True)
+    elsewhere = TaskFactory()
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER, cancel_open_tasks=True)
+
+    open_task.refresh_from_db()
+    assert (open_task.closed, open_task.cancelled, open_task.status) == (
+        True,
+        True,
+        TaskStatus.COMPLETED,
+    )
+    assert open_task.date_closed == LATER
+    done_task.refresh_from_db()
+    assert not done_task.cancelled
+    elsewhere.refresh_from_db()
+    assert not elsewhere.closed
+    stage_task = Task.objects.get(opportunity_entry=last_entry(opp))
+    assert not stage_task.closed
+
+
+def test_open_tasks_stay_open_unless_cancelled():
+    opp = OpportunityFactory(in_progress=True)
+    task = TaskFactory(opportunity=opp)
+
+    advance(opp, Move.NEXT, date_of_change=LATER)
+
+    task.refresh_from_db()
+    assert not task.closed
+    assert not task.cancelled

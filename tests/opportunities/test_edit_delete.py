@@ -1,0 +1,353 @@
+"""Creating, editing and deleting opportunities."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from opportunities import services
+from opportunities.models import (
+    Interaction,
+    Opportunity,
+    OpportunityEntry,
+    SalesQuote,
+    Status,
+    Task,
+)
+from opportunities.moves import Move
+from salescycles.models import Priority
+from tests.conftest import error_codes
+from tests.factories import (
+    CloseReasonFactory,
+    CompanyFactory,
+    InteractionFactory,
+    OpportunityFactory,
+    PersonFactory,
+    SalesCycleFactory,
+    SalespersonFactory,
+    SalesQuoteFactory,
+    TaskFactory,
+    cycle_with_stages,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def create(**fields):
+    fields = {
+        "user": None,
+        "contact": CompanyFactory(),
+        "salesperson": SalespersonFactory(),
+        "sales_cycle": cycle_with_stages(),
+        "description": "New deal",
+    } | fields
+    return services.opportunity_create(**fields)
+
+
+def edit(opportunity, **fields):
+    return services.opportunity_edit(user=None, opportunity=opportunity, **fields)
+
+
+# -- create ----------------------------------------------------------------------------
+
+
+def test_create_makes_a_not_started_opportunity():
+    opp = create(description="Fleet renewal", priority=Priority.HIGH)
+
+    opp = Opportunity.objects.get(pk=opp.pk)
+    assert opp.description == "Fleet renewal"
+    assert opp.priority == Priority.HIGH
+    assert opp.status == Status.NOT_STARTED
+    assert opp.creation_date == timezone.localdate()
+    assert opp.stage is None
+    assert opp.estimated_value == 0
+    assert not opp.entries.exists()
+
+
+def test_create_numbers_from_the_series():
+    numbers = [create().number for _ in range(3)]
+
+    assert numbers == ["OP000001", "OP000002", "OP000003"]
+
+
+def test_create_keeps_a_typed_number_and_the_series_skips_it():
+    typed = create(number="OP000002")
+    numbers = [create().number for _ in range(2)]
+
+    assert typed.number == "OP000002"
+    assert numbers == ["OP000001", "OP000003"]
+
+
+@pytest.mark.parametrize(
+    ("contact", "company"),
+    [("company", "itself"), ("person", "its company"), ("loner", None)],
+)
+def test_create_derives_the_contact_company(contact, company):
+    acme = CompanyFactory()
+    contacts = {
+        "company": acme,
+        "person": PersonFactory(company=acme),
+        "loner": PersonFactory(company=None),
+    }
+
+    opp = create(contact=contacts[contact])
+
+    expected = {"itself": acme, "its company": acme, None: None}[company]
+    assert Opportunity.objects.get(pk=opp.pk).contact_company == expected
+
+
+def test_create_refuses_a_blocked_salesperson():
+    with pytest.raises(ValidationError) as exc:
+        create(salesperson=SalespersonFactory(blocked=True))
+
+    assert error_codes(exc.value) == {"salesperson": ["salesperson_blocked"]}
+    assert not Opportunity.objects.exists()
+
+
+def test_create_refuses_a_blocked_cycle():
+    with pytest.raises(ValidationError) as exc:
+        create(sales_cycle=cycle_with_stages(blocked=True))
+
+    assert error_codes(exc.value) == {"sales_cycle": ["cycle_blocked"]}
+    assert not Opportunity.objects.exists()
+
+
+def test_create_reports_both_blocks_at_once():
+    with pytest.raises(ValidationError) as exc:
+        create(
+            salesperson=SalespersonFactory(blocked=True),
+            sales_cycle=SalesCycleFactory(blocked=True),
+        )
+
+    assert error_codes(exc.value) == {
+        "salesperson": ["salesperson_blocked"],
+        "sales_cycle": ["cycle_blocked"],
+    }
+
+
+# -- edit ------------------------------------------------------------------------------
+
+
+def test_edit_changes_description_and_priority_and_raises_the_version():
+    opp = OpportunityFactory(in_progress=True)
+
+    edited = edit(opp, description="Bigger deal", priority=Priority.LOW)
+
+    saved = Opportunity.objects.get(pk=opp.pk)
+    assert (saved.description, saved.priority) == ("Bigger deal", Priority.LOW)
+    assert saved.version == edited.version == opp.version + 1
+
+
+def test_edit_refuses_a_stale_version():
+    opp = OpportunityFactory()
+    edit(opp, description="First edit")
+
+    with pytest.raises(ValidationError) as exc:
+        edit(opp, description="Second edit", expected_version=opp.version)
+
+    assert error_codes(exc.value) == ["stale"]
+    assert Opportunity.objects.get(pk=opp.pk).description == "First edit"
+
+
+@pytest.mark.parametrize("state", [{}, {"in_progress": True}])
+def test_salesperson_cannot_change_to_a_blocked_one(state):
+    opp = OpportunityFactory(**state)
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_change_salesperson(
+            user=None, opportunity=opp, salesperson=SalespersonFactory(blocked=True)
+        )
+
+    assert error_codes(exc.value) == {"salesperson": ["salesperson_blocked"]}
+
+
+def test_change_salesperson_moves_only_the_old_ones_open_tasks_of_this_opportunity():
+    opp = OpportunityFactory(in_progress=True)
+    old, new, other = opp.salesperson, SalespersonFactory(), SalespersonFactory()
+    moving = TaskFactory(opportunity=opp)
+    done = TaskFactory(opportunity=opp, completed=True)
+    others = TaskFactory(opportunity=opp, salesperson=other)
+    elsewhere = TaskFactory(opportunity=None, salesperson=old)
+    other_deal = TaskFactory(opportunity=OpportunityFactory(salesperson=old))
+
+    opp = services.opportunity_change_salesperson(
+        user=None, opportunity=opp, salesperson=new, move_open_tasks=True
+    )
+
+    assert Opportunity.objects.get(pk=opp.pk).salesperson == new
+    assert Task.objects.get(pk=moving.pk).salesperson == new
+    assert Task.objects.get(pk=done.pk).salesperson == old
+    assert Task.objects.get(pk=others.pk).salesperson == other
+    assert Task.objects.get(pk=elsewhere.pk).salesperson == old
+    assert Task.objects.get(pk=other_deal.pk).salesperson == old
+
+
+def test_change_salesperson_leaves_tasks_unless_asked():
+    opp = OpportunityFactory(in_progress=True)
+    old = opp.salesperson
+    task = TaskFactory(opportunity=opp)
+
+    services.opportunity_change_salesperson(
+        user=None, opportunity=opp, salesperson=SalespersonFactory()
+    )
+
+    assert Task.objects.get(pk=task.pk).salesperson == old
+
+
+def test_running_opportunity_keeps_a_salesperson_blocked_after_assignment():
+    opp = OpportunityFactory(in_progress=True)
+    opp.salesperson.blocked = True
+    opp.salesperson.save()
+
+    opp = edit(opp, description="Still going", salesperson=opp.salesperson)
+    opp = services.opportunity_advance(user=None, opportunity=opp, move=Move.NEXT)
+
+    assert opp.stage.number == 20
+    assert opp.entries.get(active=True).salesperson.blocked
+
+
+def test_running_opportunity_goes_on_in_a_cycle_blocked_after_assignment():
+    opp = OpportunityFactory(in_progress=True)
+    opp.sales_cycle.blocked = True
+    opp.sales_cycle.save()
+
+    opp = edit(opp, description="Still going", sales_cycle=opp.sales_cycle)
+    opp = services.opportunity_advance(user=None, opportunity=opp, move=Move.NEXT)
+
+    assert opp.stage.number == 20
+
+
+# -- contact ---------------------------------------------------------------------------
+
+
+def test_contact_changes_freely_before_start():
+    opp = OpportunityFactory()
+    elsewhere = PersonFactory()
+
+    services.opportunity_change_contact(user=None, opportunity=opp, contact=elsewhere)
+
+    saved = Opportunity.objects.get(pk=opp.pk)
+    assert saved.contact == elsewhere
+    assert saved.contact_company == elsewhere.company
+
+
+@pytest.mark.parametrize("state", ["in_progress", "won"])
+def test_contact_of_another_company_is_refused_after_start(state):
+    opp = OpportunityFactory(**{state: True})
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_change_contact(
+            user=None, opportunity=opp, contact=PersonFactory()
+        )
+
+    assert error_codes(exc.value) == {"contact": ["contact_other_company"]}
+    assert Opportunity.objects.get(pk=opp.pk).contact == opp.contact
+
+
+def test_contact_of_the_same_company_is_accepted_after_start():
+    acme = CompanyFactory()
+    opp = OpportunityFactory(in_progress=True, contact=acme)
+    buyer = PersonFactory(company=acme)
+
+    services.opportunity_change_contact(user=None, opportunity=opp, contact=buyer)
+    opp = services.opportunity_advance(user=None, opportunity=opp, move=Move.NEXT)
+
+    assert opp.contact == buyer
+    assert opp.contact_company == acme
+    entry = opp.entries.get(active=True)
+    assert (entry.contact, entry.contact_company) == (buyer, acme)
+
+
+# -- sales cycle -----------------------------------------------------------------------
+
+
+def test_sales_cycle_changes_before_start():
+    opp = OpportunityFactory()
+    other = cycle_with_stages()
+
+    edit(opp, sales_cycle=other)
+
+    assert Opportunity.objects.get(pk=opp.pk).sales_cycle == other
+
+
+@pytest.mark.parametrize("state", ["in_progress", "won", "lost"])
+def test_sales_cycle_is_frozen_after_start(state):
+    opp = OpportunityFactory(**{state: True})
+
+    with pytest.raises(ValidationError) as exc:
+        edit(opp, sales_cycle=cycle_with_stages())
+
+    assert error_codes(exc.value) == {"sales_cycle": ["cycle_frozen"]}
+
+
+def test_sales_cycle_cannot_change_to_a_blocked_one():
+    opp = OpportunityFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        edit(opp, sales_cycle=SalesCycleFactory(blocked=True))
+
+    assert error_codes(exc.value) == {"sales_cycle": ["cycle_blocked"]}
+
+
+# -- delete ----------------------------------------------------------------------------
+
+
+def test_not_started_opportunity_is_deleted_with_its_tasks():
+    opp = OpportunityFactory()
+    TaskFactory(opportunity=opp)
+
+    services.opportunity_delete(user=None, opportunity=opp)
+
+    assert not Opportunity.objects.exists()
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_closed_opportunity_is_deleted_with_everything_it_holds(outcome):
+    opp = OpportunityFactory(in_progress=True)
+    SalesQuoteFactory(opportunity=opp)
+    TaskFactory(opportunity=opp)
+    InteractionFactory(opportunity=opp)
+    kept = TaskFactory(opportunity=None, salesperson=opp.salesperson)
+    opp = services.opportunity_close(
+        user=None,
+        opportunity=opp,
+        outcome=outcome,
+        close_reason=CloseReasonFactory(won=outcome == "won"),
+        cancel_open_tasks=False,
+    )
+
+    services.opportunity_delete(user=None, opportunity=opp)
+
+    assert not Opportunity.objects.exists()
+    assert not OpportunityEntry.objects.exists()
+    assert not SalesQuote.objects.exists()
+    assert not Interaction.objects.exists()
+    assert list(Task.objects.all()) == [kept]
+
+
+def test_opportunity_in_progress_cannot_be_deleted():
+    opp = OpportunityFactory(in_progress=True)
+    TaskFactory(opportunity=opp)
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_delete(user=None, opportunity=opp)
+
+    assert error_codes(exc.value) == ["delete_in_progress"]
+    assert Opportunity.objects.filter(pk=opp.pk).exists()
+    assert opp.entries.count() == 1
+    assert opp.tasks.count() == 1
+
+
+def test_deleting_one_opportunity_leaves_the_others():
+    opp, other = OpportunityFactory(lost=True), OpportunityFactory(lost=True)
+    TaskFactory(opportunity=other)
+
+    services.opportunity_delete(user=None, opportunity=opp)
+
+    assert list(Opportunity.objects.all()) == [other]
+    assert other.entries.count() == 2
+    assert other.tasks.count() == 1
