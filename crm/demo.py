@@ -823,7 +823,9 @@ class _Loader:
         for task in overdue.order_by("number"):
             if rng.random() < 0.8:
                 user = self.users.get(task.opportunity.salesperson.code, self.manager)
-                opportunity_services.task_complete(user=user, task=task)
+                # Done a few days after it was due, never in the future.
+                done = min(task.date + datetime.timedelta(days=3), self.today)
+                opportunity_services.task_complete(user=user, task=task, on=done)
 
     def _user_for(self, story: Story):
         # Salespeople without a login report to the manager, who keys it in.
@@ -861,7 +863,7 @@ class _Loader:
             )
         elif event.kind == "complete_tasks":
             for task in Task.objects.filter(opportunity=opportunity, closed=False):
-                opportunity_services.task_complete(user=user, task=task)
+                opportunity_services.task_complete(user=user, task=task, on=date)
         elif event.kind == "quote":
             opportunity_services.sales_quote_create(
                 user=user,

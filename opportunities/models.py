@@ -327,6 +327,7 @@ class OpportunityEntry(models.Model):
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("timestamp"), auto_now_add=True)
@@ -493,6 +494,7 @@ class Interaction(models.Model):
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("timestamp"), auto_now_add=True)

@@ -270,9 +270,9 @@ def validate_changes(
                 params={"code": sales_cycle.code},
             )
     if contact is not None and not new and contact.pk != opportunity.contact_id:
-        started = (
-            opportunity.status != Status.NOT_STARTED or opportunity.entries.exists()
-        )
+        # The same notion of "started" as the sales cycle rule above: an
+        # opportunity closed before it started and reopened has not started.
+        started = opportunity.status != Status.NOT_STARTED
         if started and contact.contact_company_id != opportunity.contact_company_id:
             errors["contact"] = ValidationError(
                 _(
@@ -307,6 +307,7 @@ def opportunity_create(
         creation_date=creation_date or timezone.localdate(),
     )
     validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
+    _refuse_taken_number(Opportunity, number)
     with transaction.atomic():
         opportunity.number = number or number_series_next(
             code="OPPORTUNITY", model=Opportunity
@@ -431,7 +432,7 @@ def opportunity_advance(
                     "move": ValidationError(
                         _("“%(move)s” is not available at this point of the cycle."),
                         code="move_unavailable",
-                        params={"move": moves.Move(move).label},
+                        params={"move": _move_label(move)},
                     )
                 }
             )
@@ -456,6 +457,8 @@ def opportunity_advance(
                 _("Enter an estimated value greater than zero."),
                 code="estimated_value_required",
             )
+        if chances_pct:
+            chances_pct = money(chances_pct)
         if not chances_pct:
             chances_pct = target.chances_pct
         elif not ZERO < chances_pct <= HUNDRED:
@@ -495,6 +498,23 @@ def opportunity_advance(
         return _save(opp)
 
 
+def _move_label(move: str) -> str:
+    return dict(moves.Move.choices).get(move, move)
+
+
+def _refuse_taken_number(model, number: str) -> None:
+    if number and model.objects.filter(number=number).exists():
+        raise ValidationError(
+            {
+                "number": ValidationError(
+                    _("Number %(number)s is already in use."),
+                    code="number_taken",
+                    params={"number": number},
+                )
+            }
+        )
+
+
 def _target(move: str, candidates: list[Stage], chosen: Stage | None) -> Stage:
     if chosen is None:
         if len(candidates) == 1:
@@ -516,7 +536,7 @@ def _target(move: str, candidates: list[Stage], chosen: Stage | None) -> Stage:
                     ),
                     code="invalid_target_stage",
                     params={
-                        "move": moves.Move(move).label,
+                        "move": _move_label(move),
                         "stage": chosen,
                         "ok": ", ".join(str(stage.number) for stage in candidates),
                     },
@@ -740,6 +760,7 @@ def sales_quote_create(
                 code="quote_exists",
                 params={"number": opp.number},
             )
+        _refuse_taken_number(SalesQuote, number)
         date = date or timezone.localdate()
         errors: dict = {}
         if amount is None or amount <= 0:
@@ -824,7 +845,7 @@ def task_update(*, user, task: Task, **fields) -> Task:
         return locked
 
 
-def _close_task(task: Task, *, cancelled: bool) -> Task:
+def _close_task(task: Task, *, cancelled: bool, on: datetime.date | None) -> Task:
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.closed:
@@ -836,19 +857,19 @@ def _close_task(task: Task, *, cancelled: bool) -> Task:
         task.closed = True
         task.cancelled = cancelled
         task.status = TaskStatus.COMPLETED
-        task.date_closed = timezone.localdate()
+        task.date_closed = on or timezone.localdate()
         task.save(update_fields=["closed", "cancelled", "status", "date_closed"])
         return task
 
 
-def task_complete(*, user, task: Task) -> Task:
-    """Mark a task done."""
-    return _close_task(task, cancelled=False)
+def task_complete(*, user, task: Task, on: datetime.date | None = None) -> Task:
+    """Mark a task done (today, or on the given date)."""
+    return _close_task(task, cancelled=False, on=on)
 
 
-def task_cancel(*, user, task: Task) -> Task:
+def task_cancel(*, user, task: Task, on: datetime.date | None = None) -> Task:
     """Cancel a task: closed, cancelled and completed, as NAV does."""
-    return _close_task(task, cancelled=True)
+    return _close_task(task, cancelled=True, on=on)
 
 
 def interaction_log(
@@ -869,8 +890,6 @@ def interaction_log(
         salesperson=salesperson or opportunity.salesperson,
         created_by=user if user and user.is_authenticated else None,
     )
-    # created_by is empty for imports and scripts (no user); the model field
-    # lacks blank=True, so full_clean would refuse that.
-    interaction.full_clean(exclude=["created_by"])
+    interaction.full_clean()
     interaction.save()
     return interaction

@@ -74,6 +74,10 @@ class StageAdmin(ServiceAdmin):
     search_fields = ["description", "cycle__code"]
     autocomplete_fields = ["activity"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A stage moved to another cycle would take its history with it.
+        return ["cycle"] if obj else []
+
     def save_service(self, request, obj, form, change):
         services.stage_save(user=request.user, stage=obj)
 
@@ -103,4 +107,21 @@ class ActivityAdmin(ServiceInlineMixin, ServiceAdmin):
         services.activity_step_save(user=request.user, step=obj)
 
     def delete_row(self, request, obj):
+        services.activity_step_delete(user=request.user, step=obj)
+
+
+@admin.register(ActivityStep)
+class ActivityStepAdmin(ServiceAdmin):
+    list_display = ["activity", "step_no", "type", "description", "priority"]
+    list_filter = ["activity", "type"]
+    list_select_related = ["activity"]
+    search_fields = ["description", "activity__code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["activity"] if obj else []
+
+    def save_service(self, request, obj, form, change):
+        services.activity_step_save(user=request.user, step=obj)
+
+    def delete_service(self, request, obj):
         services.activity_step_delete(user=request.user, step=obj)

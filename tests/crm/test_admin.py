@@ -593,3 +593,12 @@ def test_changelist_queries_do_not_grow_with_rows(manager_client, model, make):
         f"{len(few)} queries for {rows_few} rows, {len(many)} for {rows_many}:\n"
         + "\n".join(query["sql"] for query in many.captured_queries)
     )
+
+
+def test_a_stage_cannot_be_moved_to_another_cycle(manager_client):
+    stage = cycle_with_stages().stages.first()
+
+    page = manager_client.get(url(Stage, "change", stage.pk)).content.decode()
+
+    assert 'name="cycle"' not in page
+    assert 'name="description"' in page

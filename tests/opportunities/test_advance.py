@@ -494,6 +494,28 @@ def test_chances_must_be_between_0_and_100(chances):
     assert error_codes(exc.value) == {"chances_pct": ["chances_out_of_range"]}
 
 
+def test_typed_chances_are_rounded_to_cents_before_the_probability():
+    # Stage 10 is 10 % completed; multiply: 33.335 -> 33.34 % x 10 % = 3.33 %.
+    opp = OpportunityFactory(in_progress=True)
+
+    opp = advance(opp, Move.UPDATE, date_of_change=LATER, chances_pct=Decimal("33.335"))
+
+    entry = last_entry(opp)
+    assert (entry.chances_pct, entry.probability_pct) == (
+        Decimal("33.34"),
+        Decimal("3.33"),
+    )
+
+
+def test_unknown_move_is_refused_as_unavailable():
+    opp = OpportunityFactory(in_progress=True)
+
+    with pytest.raises(ValidationError) as exc:
+        advance(opp, "teleport", date_of_change=LATER)
+
+    assert error_codes(exc.value) == {"move": ["move_unavailable"]}
+
+
 @pytest.mark.parametrize("chances", [Decimal("0.01"), Decimal(100)])
 def test_chances_at_the_limits_are_accepted(chances):
     opp = OpportunityFactory(in_progress=True)

@@ -81,6 +81,16 @@ def test_create_keeps_a_typed_number_and_the_series_skips_it():
     assert numbers == ["OP000001", "OP000003"]
 
 
+def test_create_refuses_a_number_in_use():
+    create(number="OP-7")
+
+    with pytest.raises(ValidationError) as exc:
+        create(number="OP-7")
+
+    assert error_codes(exc.value) == {"number": ["number_taken"]}
+    assert Opportunity.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("contact", "company"),
     [("company", "itself"), ("person", "its company"), ("loner", None)],
@@ -351,3 +361,28 @@ def test_deleting_one_opportunity_leaves_the_others():
     assert list(Opportunity.objects.all()) == [other]
     assert other.entries.count() == 2
     assert other.tasks.count() == 1
+
+
+def test_contact_changes_freely_after_a_reopen_back_to_not_started(manager):
+    # Closed before it ever started, then reopened: it has history but has not
+    # started, so the contact rule applies no more than the sales cycle rule.
+    opp = OpportunityFactory()
+    services.opportunity_close(
+        user=manager,
+        opportunity=opp,
+        outcome="lost",
+        close_reason=CloseReasonFactory(),
+        date_closed=opp.creation_date,
+    )
+    opp = services.opportunity_reopen(
+        user=manager, opportunity=opp, date_of_change=opp.creation_date
+    )
+    other = CompanyFactory()
+
+    opp = edit(opp, contact=other, sales_cycle=cycle_with_stages())
+
+    assert (opp.status, opp.contact, opp.contact_company) == (
+        Status.NOT_STARTED,
+        other,
+        other,
+    )

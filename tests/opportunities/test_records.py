@@ -69,6 +69,16 @@ def test_quote_numbers_follow_the_series_and_keep_typed_ones():
     assert drawn == ["SQ000001", "SQ000003"]
 
 
+def test_quote_refuses_a_number_in_use():
+    quote(OpportunityFactory(in_progress=True), number="Q-1")
+
+    with pytest.raises(ValidationError) as exc:
+        quote(OpportunityFactory(in_progress=True), number="Q-1")
+
+    assert error_codes(exc.value) == {"number": ["number_taken"]}
+    assert SalesQuote.objects.count() == 1
+
+
 def test_quote_date_defaults_to_today():
     made = quote(OpportunityFactory(in_progress=True), date=None)
 
@@ -244,6 +254,13 @@ def test_task_cancel_is_closed_cancelled_and_completed():
         TaskStatus.COMPLETED,
     )
     assert saved.date_closed == timezone.localdate()
+
+
+@pytest.mark.parametrize("close", [services.task_complete, services.task_cancel])
+def test_task_is_closed_on_a_given_date(close):
+    task = close(user=None, task=TaskFactory(), on=D(2026, 2, 3))
+
+    assert Task.objects.get(pk=task.pk).date_closed == D(2026, 2, 3)
 
 
 @pytest.mark.parametrize("trait", ["completed", "cancelled"])
