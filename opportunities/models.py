@@ -3,21 +3,23 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
-from salescycles.models import ActivityStepType, Priority, SalesCycle, Stage
+from salescycles.models import (
+    PERCENT_FIELD as PERCENT,
+)
+from salescycles.models import (
+    ActivityStepType,
+    Priority,
+    SalesCycle,
+    Stage,
+)
 
-PERCENT = {
-    "max_digits": 5,
-    "decimal_places": 2,
-    "default": Decimal(0),
-    "validators": [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
-}
 MONEY = {
     "max_digits": 15,
     "decimal_places": 2,
@@ -73,7 +75,21 @@ class Status(models.TextChoices):
 CLOSED_STATUSES = (Status.WON, Status.LOST)
 
 
-class OpportunityQuerySet(models.QuerySet):
+class SalespersonScopedQuerySet(models.QuerySet):
+    """Rows that belong to a salesperson: reps see their own."""
+
+    def for_user(self, user):
+        """What the user may see: everything for managers, own ones for reps."""
+        if user.has_perm("opportunities.view_all_opportunities"):
+            return self
+        return (
+            self.filter(salesperson__user=user)
+            if user.is_authenticated
+            else self.none()
+        )
+
+
+class OpportunityQuerySet(SalespersonScopedQuerySet):
     def open(self):
         """Not started or in progress."""
         return self.filter(status__in=[Status.NOT_STARTED, Status.IN_PROGRESS])
@@ -93,16 +109,6 @@ class OpportunityQuerySet(models.QuerySet):
     def lost(self):
         """Closed as lost."""
         return self.filter(status=Status.LOST)
-
-    def for_user(self, user):
-        """What the user may see: everything for managers, own ones for reps."""
-        if user.has_perm("opportunities.view_all_opportunities"):
-            return self
-        return (
-            self.filter(salesperson__user=user)
-            if user.is_authenticated
-            else self.none()
-        )
 
     def closing_between(self, start, end):
         """Estimated close date within [start, end]."""
@@ -386,20 +392,10 @@ class TaskStatus(models.TextChoices):
     POSTPONED = "postponed", _("Postponed")
 
 
-class TaskQuerySet(models.QuerySet):
+class TaskQuerySet(SalespersonScopedQuerySet):
     def open(self):
         """Tasks not closed."""
         return self.filter(closed=False)
-
-    def for_user(self, user):
-        """What the user may see: everything for managers, own ones for reps."""
-        if user.has_perm("opportunities.view_all_opportunities"):
-            return self
-        return (
-            self.filter(salesperson__user=user)
-            if user.is_authenticated
-            else self.none()
-        )
 
 
 class Task(models.Model):
