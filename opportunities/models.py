@@ -11,9 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
 from salescycles.models import (
-    PERCENT_FIELD as PERCENT,
-)
-from salescycles.models import (
+    PERCENT_FIELD,
     ActivityStepType,
     Priority,
     SalesCycle,
@@ -193,10 +191,14 @@ class Opportunity(models.Model):
     )
     estimated_value = models.DecimalField(_("estimated value"), editable=False, **MONEY)
     chances_pct = models.DecimalField(
-        _("chances of success %"), editable=False, **PERCENT
+        _("chances of success %"), editable=False, **PERCENT_FIELD
     )
-    completed_pct = models.DecimalField(_("completed %"), editable=False, **PERCENT)
-    probability_pct = models.DecimalField(_("probability %"), editable=False, **PERCENT)
+    completed_pct = models.DecimalField(
+        _("completed %"), editable=False, **PERCENT_FIELD
+    )
+    probability_pct = models.DecimalField(
+        _("probability %"), editable=False, **PERCENT_FIELD
+    )
     current_value = models.DecimalField(
         _("calculated current value"), editable=False, **MONEY
     )
@@ -316,9 +318,9 @@ class OpportunityEntry(models.Model):
     days_open = models.PositiveIntegerField(_("days open"), default=0)
     action_taken = models.CharField(_("action taken"), max_length=10, choices=Action)
     estimated_value = models.DecimalField(_("estimated value"), **MONEY)
-    chances_pct = models.DecimalField(_("chances of success %"), **PERCENT)
-    completed_pct = models.DecimalField(_("completed %"), **PERCENT)
-    probability_pct = models.DecimalField(_("probability %"), **PERCENT)
+    chances_pct = models.DecimalField(_("chances of success %"), **PERCENT_FIELD)
+    completed_pct = models.DecimalField(_("completed %"), **PERCENT_FIELD)
+    probability_pct = models.DecimalField(_("probability %"), **PERCENT_FIELD)
     current_value = models.DecimalField(_("calculated current value"), **MONEY)
     estimated_close_date = models.DateField(_("estimated close date"), null=True)
     close_reason = models.ForeignKey(
