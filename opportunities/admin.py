@@ -5,19 +5,28 @@ change only through the services' moves.
 """
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crm.admin import ServiceAdmin
 from opportunities import services
+from opportunities.exports import opportunities_csv_response
+from opportunities.forms import CloseLostForm, ReassignForm
 from opportunities.models import (
     CloseReason,
+    CloseReasonType,
     Interaction,
     Opportunity,
     OpportunityEntry,
     SalesQuote,
     Task,
 )
+from salescycles.models import Stage
 
 
 def adopt(obj, saved) -> None:
@@ -40,9 +49,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CloseReason)
 class CloseReasonAdmin(ServiceAdmin):
-    list_display = ["code", "description", "type"]
+    list_display = ["code", "description", "type", "times_used"]
     list_filter = ["type"]
     search_fields = ["code", "description"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(times_used=Count("entries__opportunity", distinct=True))
+        )
+
+    @admin.display(description=_("opportunities closed with it"), ordering="times_used")
+    def times_used(self, obj):
+        return obj.times_used
 
     def save_service(self, request, obj, form, change):
         services.close_reason_save(user=request.user, close_reason=obj)
@@ -118,6 +138,96 @@ class EntryInline(admin.TabularInline):
         )
 
 
+class TaskInline(admin.TabularInline):
+    """The opportunity's tasks; each opens its own page, where changes are made."""
+
+    model = Task
+    fk_name = "opportunity"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["date", "number"]
+    fields = [
+        "number",
+        "date",
+        "type",
+        "description",
+        "priority",
+        "status",
+        "salesperson",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("salesperson")
+
+
+class StageListFilter(admin.SimpleListFilter):
+    """Stages named with their cycle; only the chosen cycle's once one is chosen."""
+
+    title = _("stage")
+    parameter_name = "stage__id__exact"
+
+    def lookups(self, request, model_admin):
+        stages = Stage.objects.select_related("cycle").order_by("cycle__code", "number")
+        cycle = request.GET.get("sales_cycle__id__exact")
+        if cycle:
+            stages = stages.filter(cycle_id=cycle)
+        return [(stage.pk, f"{stage.cycle.code} {stage}") for stage in stages]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(stage_id=self.value()) if self.value() else queryset
+
+
+def _apply_to_each(modeladmin, request, queryset, service, done_message) -> None:
+    """Run a service on each chosen opportunity; report successes and refusals."""
+    done = 0
+    for opportunity in queryset.order_by("number"):
+        try:
+            service(opportunity)
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(getattr(error, "messages", [str(error)]))
+            modeladmin.message_user(
+                request, f"{opportunity.number}: {text}", messages.ERROR
+            )
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+
+
+def _action_form(modeladmin, request, queryset, form_class, title, submit_label):
+    """The second step of an action: the form, or None once it is valid."""
+    selected = queryset.values_list("pk", flat=True)
+    if "apply" in request.POST:
+        form = form_class(request.POST, selected=selected)
+        if form.is_valid():
+            return form, None
+    else:
+        form = form_class(
+            initial={"action": request.POST.get("action"), "select_across": False},
+            selected=selected,
+        )
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "form": form,
+        "submit_label": submit_label,
+        "opportunities": queryset.select_related("salesperson").order_by("number"),
+    }
+    response = TemplateResponse(
+        request, "admin/opportunities/action_form.html", context
+    )
+    return form, response
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(ServiceAdmin):
     form = OpportunityAdminForm
@@ -134,12 +244,20 @@ class OpportunityAdmin(ServiceAdmin):
         "current_value",
         "estimated_close_date",
     ]
-    list_filter = ["status", "sales_cycle", "salesperson", "priority"]
-    search_fields = ["number", "description", "contact__name"]
+    list_filter = [
+        "status",
+        "sales_cycle",
+        StageListFilter,
+        "salesperson",
+        "priority",
+        "estimated_close_date",
+    ]
+    search_fields = ["number", "description", "contact__name", "contact__number"]
     list_select_related = ["contact", "salesperson", "sales_cycle", "stage"]
     autocomplete_fields = ["contact", "salesperson"]
     date_hierarchy = "creation_date"
-    inlines = [EntryInline]
+    inlines = [EntryInline, TaskInline]
+    actions = ["reassign", "close_as_lost", "reopen", "export_csv"]
     readonly_fields = [
         "status",
         "stage",
@@ -187,6 +305,110 @@ class OpportunityAdmin(ServiceAdmin):
 
     def delete_service(self, request, obj):
         services.opportunity_delete(user=request.user, opportunity=obj)
+
+    @admin.action(description=_("Reassign to a salesperson"))
+    def reassign(self, request, queryset):
+        form, response = _action_form(
+            self,
+            request,
+            queryset,
+            ReassignForm,
+            _("Reassign opportunities"),
+            _("Reassign"),
+        )
+        if response:
+            return response
+        data = form.cleaned_data
+        _apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda opportunity: services.opportunity_change_salesperson(
+                user=request.user,
+                opportunity=opportunity,
+                salesperson=data["salesperson"],
+                move_open_tasks=data["move_open_tasks"],
+            ),
+            lambda n: (
+                ngettext(
+                    "%(count)d opportunity given to %(salesperson)s.",
+                    "%(count)d opportunities given to %(salesperson)s.",
+                    n,
+                )
+                % {"count": n, "salesperson": data["salesperson"]}
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Close as lost"))
+    def close_as_lost(self, request, queryset):
+        if not CloseReason.objects.filter(type=CloseReasonType.LOST).exists():
+            self.message_user(
+                request,
+                _("There is no close reason of type lost; add one first."),
+                messages.ERROR,
+            )
+            return None
+        form, response = _action_form(
+            self,
+            request,
+            queryset,
+            CloseLostForm,
+            _("Close opportunities as lost"),
+            _("Close as lost"),
+        )
+        if response:
+            return response
+        data = form.cleaned_data
+        _apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda opportunity: services.opportunity_close(
+                user=request.user,
+                opportunity=opportunity,
+                outcome=CloseReasonType.LOST,
+                close_reason=data["close_reason"],
+                date_closed=data["date_closed"],
+            ),
+            lambda n: (
+                ngettext(
+                    "%(count)d opportunity closed as lost.",
+                    "%(count)d opportunities closed as lost.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Reopen"), permissions=["reopen"])
+    def reopen(self, request, queryset):
+        _apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda opportunity: services.opportunity_reopen(
+                user=request.user, opportunity=opportunity
+            ),
+            lambda n: (
+                ngettext(
+                    "%(count)d opportunity reopened.",
+                    "%(count)d opportunities reopened.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    def has_reopen_permission(self, request):
+        return request.user.has_perm("opportunities.reopen_opportunity")
+
+    @admin.action(description=_("Export as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return opportunities_csv_response(
+            queryset, f"opportunities-{timezone.localdate().isoformat()}.csv"
+        )
 
     def get_deleted_objects(self, objs, request):
         # The service deletes these with the opportunity, though none of them may

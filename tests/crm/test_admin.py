@@ -485,18 +485,22 @@ def test_an_invalid_date_formula_in_the_stage_inline_is_a_field_error(
 # -- the history is read-only ---------------------------------------------------------
 
 
-def test_the_history_inline_is_read_only(manager_client):
-    opportunity = OpportunityFactory(in_progress=True)
+def test_the_history_and_task_inlines_are_read_only(manager_client):
+    activity = ActivityFactory()
+    ActivityStepFactory(activity=activity)
+    cycle = cycle_with_stages((10, 10, 20, {"activity": activity}))
+    opportunity = OpportunityFactory(in_progress=True, sales_cycle=cycle)
 
     response = manager_client.get(url(Opportunity, "change", opportunity.pk))
 
-    (inline,) = response.context["inline_admin_formsets"]
-    assert inline.formset.model is OpportunityEntry
-    assert not inline.has_add_permission
-    assert not inline.has_change_permission
-    assert not inline.formset.can_delete
-    (form,) = inline.formset.forms
-    assert set(form.fields) <= {"id", "opportunity"}  # every field read-only
+    history, tasks = response.context["inline_admin_formsets"]
+    assert (history.formset.model, tasks.formset.model) == (OpportunityEntry, Task)
+    for inline in (history, tasks):
+        assert not inline.has_add_permission
+        assert not inline.has_change_permission
+        assert not inline.formset.can_delete
+        (form,) = inline.formset.forms
+        assert set(form.fields) <= {"id", "opportunity"}  # every field read-only
 
 
 def test_the_entry_admin_is_read_only(manager_client):
