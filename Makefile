@@ -15,6 +15,7 @@ help:
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make demo              load the demo data and logins only"
 	@echo "make clean             remove the virtual environment and the SQLite database"
+	@echo "make bench-import      benchmark the CSV import (ROWS=100000)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,13 @@ demo: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium; install it when it is missing.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -47,3 +54,12 @@ migrations-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3
+
+# Time import_data on generated files (rolled back afterwards); ROWS=1000000 for more.
+.PHONY: bench-import
+ROWS ?= 100000
+bench-import: $(STAMP)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz} \
+		$(BIN)/python manage.py migrate --no-input -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz} \
+		$(BIN)/python manage.py bench_import --rows $(ROWS)

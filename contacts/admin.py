@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from contacts import services
 from contacts.models import Contact, Salesperson
@@ -50,11 +52,55 @@ class ContactAdminForm(forms.ModelForm):
             self._update_errors(error)
 
 
+class CompanyFilter(admin.SimpleListFilter):
+    """A company typed as its number or part of its name: the company and its persons.
+
+    A text box, not a list of links: there may be tens of thousands of companies,
+    and every one would be a query result and a link on each changelist page.
+    """
+
+    title = _("company")
+    parameter_name = "company"
+    template = "admin/contacts/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def choices(self, changelist):
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "placeholder": _("No. or name"),
+            # Submitting the box must keep the other filters, search and ordering.
+            "hidden": [
+                (name, value)
+                for name, value in changelist.params.items()
+                if name != self.parameter_name
+            ],
+            "clear_query_string": changelist.get_query_string(
+                remove=[self.parameter_name]
+            ),
+        }
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        companies = Contact.objects.companies().filter(
+            Q(number__iexact=value) | Q(name__icontains=value)
+        )
+        return queryset.filter(Q(pk__in=companies) | Q(company__in=companies))
+
+
 @admin.register(Contact)
 class ContactAdmin(ServiceAdmin):
     form = ContactAdminForm
     list_display = ["number", "name", "type", "company", "salesperson", "city", "email"]
-    list_filter = ["type", "salesperson"]
+    # Salespeople are few enough to list; companies are not (see CompanyFilter).
+    list_filter = ["type", CompanyFilter, "salesperson"]
     search_fields = ["number", "name", "email"]
     list_select_related = ["company", "salesperson"]
     autocomplete_fields = ["company", "salesperson"]

@@ -1,12 +1,25 @@
 """Forms of the opportunities app."""
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Salesperson
-from opportunities.models import CloseReason, CloseReasonType
+from contacts.models import Contact, Salesperson
+from opportunities import services
+from opportunities.models import (
+    CloseReason,
+    CloseReasonType,
+    InteractionKind,
+    Opportunity,
+    Status,
+)
+from opportunities.moves import Move
+from salescycles.models import ActivityStepType, Priority, SalesCycle, Stage
 
 
 class AdminActionForm(forms.Form):
@@ -44,3 +57,324 @@ class CloseLostForm(AdminActionForm):
         reasons = self.fields["close_reason"].queryset
         if len(reasons) == 1:
             self.fields["close_reason"].initial = reasons[0]
+
+
+# -- the reps' pages -------------------------------------------------------------
+
+
+class ServiceFormMixin:
+    """Runs a service on valid data and shows the service's errors on the form."""
+
+    def run(self, service, **kwargs):
+        """The service's result, or None after its ValidationError is on the form."""
+        try:
+            return service(**kwargs)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, error)
+            return None
+
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker; it posts ISO dates, which every locale accepts."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _helper(submit_label) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class ContactPickerWidget(forms.TextInput):
+    """A search-as-you-type contact field: shows the contact, posts its pk."""
+
+    template_name = "opportunities/widgets/contact_picker.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        contact = None
+        if value:
+            contact = Contact.objects.filter(pk=value).select_related("company").first()
+        context["widget"]["contact"] = contact
+        return context
+
+
+class OpportunityForm(ServiceFormMixin, forms.ModelForm):
+    """Create or edit an opportunity through the services."""
+
+    class Meta:
+        model = Opportunity
+        fields = ["description", "contact", "salesperson", "sales_cycle", "priority"]
+        widgets = {"contact": ContactPickerWidget}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["contact"].queryset = Contact.objects.all()
+        self.fields["salesperson"].queryset = Salesperson.objects.active()
+        self.fields["sales_cycle"].queryset = SalesCycle.objects.active()
+        if self.instance.pk:
+            # A running opportunity keeps what it was given, even if blocked since.
+            self.fields["salesperson"].queryset = Salesperson.objects.filter(
+                Q(blocked=False) | Q(pk=self.instance.salesperson_id)
+            )
+            self.fields["sales_cycle"].queryset = SalesCycle.objects.filter(
+                Q(blocked=False) | Q(pk=self.instance.sales_cycle_id)
+            )
+            if self.instance.status != Status.NOT_STARTED:
+                self.fields["sales_cycle"].disabled = True
+                self.fields["sales_cycle"].help_text = _(
+                    "The sales cycle cannot change once the opportunity started."
+                )
+            self.fields["move_open_tasks"] = forms.BooleanField(
+                label=_("Give the old salesperson's open tasks to the new one"),
+                required=False,
+                initial=True,
+            )
+        if not user.has_perm("opportunities.view_all_opportunities"):
+            own = getattr(user, "salesperson", None)
+            # Reps make opportunities for themselves.
+            self.fields["salesperson"].queryset = Salesperson.objects.filter(
+                pk=own.pk if own else None
+            )
+            self.fields["salesperson"].initial = own
+        self.helper = _helper(_("Save"))
+
+    def _post_clean(self):
+        # The services validate and save; the model's own validation would
+        # refuse the number the series has not given yet.
+        pass
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        if self.instance.pk:
+            return self.run(
+                services.opportunity_edit,
+                user=self.user,
+                opportunity=self.instance,
+                description=data["description"],
+                priority=data["priority"],
+                contact=data["contact"],
+                salesperson=data["salesperson"],
+                sales_cycle=data["sales_cycle"],
+                move_open_tasks=data.get("move_open_tasks", False),
+                expected_version=self.instance.version,
+            )
+        return self.run(
+            services.opportunity_create,
+            user=self.user,
+            description=data["description"],
+            contact=data["contact"],
+            salesperson=data["salesperson"],
+            sales_cycle=data["sales_cycle"],
+            priority=data["priority"],
+        )
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number} {obj.description}"
+
+
+class AdvanceForm(ServiceFormMixin, forms.Form):
+    """NAV's "Update opportunity" wizard as one form: move, target and values."""
+
+    move = forms.ChoiceField(label=_("Action"), widget=forms.RadioSelect)
+    target_stage = StageChoiceField(
+        label=_("To stage"), queryset=Stage.objects.none(), required=False
+    )
+    date_of_change = forms.DateField(label=_("Date of change"), widget=date_input())
+    estimated_value = forms.DecimalField(
+        label=_("Estimated value"), min_value=0, max_digits=15, decimal_places=2
+    )
+    chances_pct = forms.DecimalField(
+        label=_("Chances of success %"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Leave 0 to take the stage's value."),
+    )
+    estimated_close_date = forms.DateField(
+        label=_("Estimated close date"), widget=date_input()
+    )
+    cancel_open_tasks = forms.BooleanField(
+        label=_("Cancel the open tasks of this opportunity"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, opportunity, user, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        self.options = options
+        self.fields["move"].choices = [
+            (move, label) for move, label in Move.choices if move in options
+        ]
+        move = self["move"].value()
+        targets = options.get(move, [])
+        self.fields["target_stage"].queryset = Stage.objects.filter(
+            pk__in=[stage.pk for stage in targets]
+        ).order_by("number")
+        if len(targets) > 1:
+            self.fields["target_stage"].required = True
+            self.fields["target_stage"].empty_label = None
+        else:
+            self.fields["target_stage"].widget = forms.HiddenInput()
+
+    def save(self):
+        data = self.cleaned_data
+        return self.run(
+            services.opportunity_advance,
+            user=self.user,
+            opportunity=self.opportunity,
+            move=data["move"],
+            target_stage=data["target_stage"],
+            date_of_change=data["date_of_change"],
+            estimated_value=data["estimated_value"],
+            chances_pct=data["chances_pct"],
+            estimated_close_date=data["estimated_close_date"],
+            cancel_open_tasks=data["cancel_open_tasks"],
+            expected_version=data["version"],
+        )
+
+
+class CloseForm(ServiceFormMixin, forms.Form):
+    """Close as won or lost with a reason of that type."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=CloseReasonType.choices, widget=forms.RadioSelect
+    )
+    close_reason = forms.ModelChoiceField(
+        label=_("Close reason"), queryset=CloseReason.objects.all()
+    )
+    date_closed = forms.DateField(label=_("Closing date"), widget=date_input())
+    sale_value = forms.DecimalField(
+        label=_("Sale value"),
+        min_value=0,
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        help_text=_("For a won opportunity: what was sold."),
+    )
+    cancel_open_tasks = forms.BooleanField(
+        label=_("Cancel the open tasks of this opportunity"),
+        required=False,
+        initial=True,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, opportunity, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        outcome = self["outcome"].value() or CloseReasonType.WON
+        reasons = CloseReason.objects.filter(type=outcome)
+        self.fields["close_reason"].queryset = reasons
+        if not self.is_bound:
+            only = list(reasons[:2])
+            if len(only) == 1:
+                self.initial["close_reason"] = only[0].pk
+
+    def save(self):
+        data = self.cleaned_data
+        won = data["outcome"] == CloseReasonType.WON
+        return self.run(
+            services.opportunity_close,
+            user=self.user,
+            opportunity=self.opportunity,
+            outcome=data["outcome"],
+            close_reason=data["close_reason"],
+            date_closed=data["date_closed"],
+            sale_value=data["sale_value"] if won else None,
+            cancel_open_tasks=data["cancel_open_tasks"],
+            expected_version=data["version"],
+        )
+
+
+class QuoteForm(ServiceFormMixin, forms.Form):
+    number = forms.CharField(
+        label=_("No."),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty to take the next number of the series."),
+    )
+    date = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=date_input()
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=date_input()
+    )
+    amount = forms.DecimalField(
+        label=_("Amount excl. VAT"), min_value=0, max_digits=15, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=100, required=False
+    )
+
+    def __init__(self, *args, opportunity, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        self.helper = _helper(_("Create quote"))
+
+    def save(self):
+        return self.run(
+            services.sales_quote_create,
+            user=self.user,
+            opportunity=self.opportunity,
+            **self.cleaned_data,
+        )
+
+
+class InteractionForm(ServiceFormMixin, forms.Form):
+    date = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=date_input()
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=InteractionKind.choices)
+    description = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, opportunity, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        self.helper = _helper(_("Log interaction"))
+
+    def save(self):
+        return self.run(
+            services.interaction_log,
+            user=self.user,
+            opportunity=self.opportunity,
+            **self.cleaned_data,
+        )
+
+
+class TaskForm(ServiceFormMixin, forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=100)
+    date = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=date_input()
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=ActivityStepType.choices)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+
+    def __init__(self, *args, opportunity, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        self.helper = _helper(_("Add task"))
+
+    def save(self):
+        return self.run(
+            services.task_create,
+            user=self.user,
+            opportunity=self.opportunity,
+            **self.cleaned_data,
+        )

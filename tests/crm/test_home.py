@@ -1,16 +1,34 @@
-"""The home page: signing in, and whose opportunities it lists."""
+"""The home page ("my pipeline"): signing in, cues, top 5, recent changes, scoping.
+
+And the error pages.
+"""
+
+import datetime
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
+from django.views import defaults
 
+from contacts.models import Salesperson
+from opportunities import services
+from opportunities.models import OpportunityEntry
+from opportunities.moves import Move
 from tests.factories import (
     OpportunityFactory,
     SalespersonFactory,
+    TaskFactory,
     UserFactory,
     cycle_with_stages,
 )
 
 pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -18,8 +36,21 @@ def cycle():
     return cycle_with_stages()
 
 
-def numbers(response) -> set[str]:
-    return {opportunity.number for opportunity in response.context["opportunities"]}
+@pytest.fixture
+def own(rep):
+    return Salesperson.objects.get(user=rep)
+
+
+def closing(opportunity, on: datetime.date, value=Decimal(1000)):
+    """The opportunity updated today with estimated close date ``on``."""
+    return services.opportunity_advance(
+        user=None,
+        opportunity=opportunity,
+        move=Move.UPDATE,
+        date_of_change=min(TODAY, on - datetime.timedelta(days=1)),
+        estimated_value=value,
+        estimated_close_date=on,
+    )
 
 
 def test_home_page_requires_login(client):
@@ -48,43 +79,109 @@ def test_signing_in_leads_home(client, rep):
     assert response["Location"] == reverse("home")
 
 
-def test_a_rep_sees_only_their_own_opportunities(client, rep, cycle):
-    mine = OpportunityFactory(salesperson=rep.salesperson, sales_cycle=cycle)
-    mine_won = OpportunityFactory(
-        salesperson=rep.salesperson, sales_cycle=cycle, won=True
+@pytest.fixture
+def pipelines(own, cycle):
+    """REP1: one closing in 3 days, one overdue, one not started, one won;
+    someone else: one overdue worth more than all of REP1's."""
+    mine = {"salesperson": own, "sales_cycle": cycle}
+    soon = OpportunityFactory(**mine, in_progress=True)
+    late = OpportunityFactory(**mine, in_progress=True)
+    return {
+        "soon": closing(soon, TODAY + datetime.timedelta(days=3), Decimal(300)),
+        "late": closing(late, TODAY - datetime.timedelta(days=1), Decimal(200)),
+        "new": OpportunityFactory(**mine),
+        "won": OpportunityFactory(**mine, won=True),
+        "others": closing(
+            OpportunityFactory(
+                sales_cycle=cycle, in_progress=True, description="Someone else's"
+            ),
+            TODAY - datetime.timedelta(days=5),
+            Decimal(9000),
+        ),
+    }
+
+
+def test_a_rep_sees_cues_of_their_own_pipeline(client, rep, own, pipelines):
+    TaskFactory(salesperson=own, opportunity=pipelines["soon"], date=TODAY)
+    TaskFactory(
+        salesperson=own, opportunity=pipelines["soon"], date=TODAY, completed=True
     )
-    others = OpportunityFactory(sales_cycle=cycle, description="Someone else's deal")
+    TaskFactory(salesperson=own, opportunity=pipelines["late"], date=TODAY.replace(1))
+    TaskFactory(opportunity=pipelines["others"], date=TODAY)
     client.force_login(rep)
 
     response = client.get(reverse("home"))
 
     assert response.status_code == 200
-    assert numbers(response) == {mine.number, mine_won.number}
-    assert others.number not in response.content.decode()
-    assert "Someone else&#x27;s deal" not in response.content.decode()
+    cues = response.context["cues"]
+    assert cues["open_count"] == 3
+    assert cues["open_estimated_value"] == Decimal(500)
+    assert cues["due_week"] == 1
+    assert cues["overdue"] == 1
+    assert cues["tasks_today"] == 1
+    assert cues["tasks_overdue"] == 1
+    html = response.content.decode()
+    assert f"{reverse('opportunities:list')}?due=overdue" in html
+    assert f"{reverse('opportunities:tasks')}?when=today" in html
 
 
-def test_a_manager_sees_everyones_opportunities(client, manager, rep, cycle):
-    opportunities = [
-        OpportunityFactory(salesperson=rep.salesperson, sales_cycle=cycle),
-        OpportunityFactory(sales_cycle=cycle, in_progress=True),
-        OpportunityFactory(salesperson=manager.salesperson, sales_cycle=cycle),
+def test_a_rep_sees_only_their_top_opportunities_and_changes(client, rep, pipelines):
+    client.force_login(rep)
+
+    response = client.get(reverse("home"))
+
+    top = [o.number for o in response.context["top_opportunities"]]
+    assert top == [
+        pipelines["soon"].number,
+        pipelines["late"].number,
+        pipelines["new"].number,
     ]
+    recent = response.context["recent_entries"]
+    assert {e.opportunity.number for e in recent} == {
+        pipelines[key].number for key in ("soon", "late", "won")
+    }
+    # Latest first: "won" got its entries after the others' updates.
+    assert [e.action_taken for e in recent[:2]] == ["won", "first"]
+    assert recent[0].opportunity.number == pipelines["won"].number
+    html = response.content.decode()
+    assert pipelines["others"].number not in html
+    assert "Someone else" not in html
+    assert reverse("opportunities:detail", args=[pipelines["soon"].number]) in html
+
+
+def test_a_manager_sees_everyones_pipeline(client, manager, pipelines):
     client.force_login(manager)
 
     response = client.get(reverse("home"))
 
-    assert numbers(response) == {o.number for o in opportunities}
+    cues = response.context["cues"]
+    assert cues["open_count"] == 4
+    assert cues["overdue"] == 2
+    assert response.context["top_opportunities"][0] == pipelines["others"]
+    assert len(response.context["recent_entries"]) == 8  # two per started one
+    assert response.context["recent_entries"][0].opportunity == pipelines["others"]
 
 
-def test_a_user_without_a_salesperson_sees_none(client, cycle):
-    OpportunityFactory(sales_cycle=cycle)
+def test_recent_changes_are_the_last_ten_entries(client, manager, cycle):
+    for _ in range(6):
+        OpportunityFactory(sales_cycle=cycle, won=True)  # two entries each
+    client.force_login(manager)
+
+    recent = client.get(reverse("home")).context["recent_entries"]
+
+    latest = OpportunityEntry.objects.order_by("-created_at", "-pk")[:10]
+    assert [e.pk for e in recent] == [e.pk for e in latest]
+
+
+def test_a_user_without_a_salesperson_sees_an_empty_pipeline(client, cycle):
+    OpportunityFactory(sales_cycle=cycle, in_progress=True)
     client.force_login(UserFactory(username="visitor", role="Sales reps"))
 
     response = client.get(reverse("home"))
 
-    assert numbers(response) == set()
-    assert "No opportunities yet." in response.content.decode()
+    assert response.context["cues"]["open_count"] == 0
+    assert response.context["top_opportunities"] == []
+    assert "No open opportunities." in response.content.decode()
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -95,21 +192,58 @@ def test_home_page_queries_do_not_grow_with_rows(
     user = request.getfixturevalue(who)
     salespeople = [user.salesperson, SalespersonFactory()]
     for index in range(rows):
-        OpportunityFactory(
+        opportunity = OpportunityFactory(
             salesperson=salespeople[index % 2],
             sales_cycle=cycle,
             in_progress=index % 3 == 0,
         )
+        if index % 3 == 0:
+            TaskFactory(opportunity=opportunity, salesperson=opportunity.salesperson)
     client.force_login(user)
 
     # 1 the session, 2 the user (authentication middleware),
     # 3 the user's own permissions and 4 those of their groups (for_user asks
-    # has_perm("opportunities.view_all_opportunities")),
-    # 5 the paginator's count, 6 the page of opportunities with contact,
-    # contact company, salesperson, sales cycle and stage joined (for_list).
-    # The template reads only those: no query per row.
-    with django_assert_num_queries(6):
+    # has_perm("opportunities.view_all_opportunities"); cached on the user after),
+    # 5 the opportunity cues (one aggregate with filtered Count and Sum),
+    # 6 the task cues (one aggregate), 7 the top 5 with contact, salesperson,
+    # etc. joined (for_list), 8 the last 10 entries with opportunity, stage,
+    # salesperson and user joined. The template reads only those.
+    with django_assert_num_queries(8):
         response = client.get(reverse("home"))
 
-    shown = len(response.context["opportunities"])
-    assert shown == (rows if who == "manager" else (rows + 1) // 2)
+    visible = rows if who == "manager" else (rows + 1) // 2
+    assert response.context["cues"]["open_count"] == visible
+    assert len(response.context["top_opportunities"]) == min(5, visible)
+
+
+# -- error pages --------------------------------------------------------------------
+
+
+def test_404_page_is_friendly_and_keeps_the_navigation(client, rep):
+    client.force_login(rep)
+
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "This page does not exist" in html
+    assert 'class="navbar' in html
+    assert f'href="{reverse("home")}"' in html
+
+
+def test_403_page_is_friendly(rep):
+    request = RequestFactory().get("/")
+    request.user = rep
+
+    response = defaults.permission_denied(request, PermissionDenied())
+
+    assert response.status_code == 403
+    assert "You may not see this page" in response.content.decode()
+
+
+def test_500_page_needs_no_context_and_no_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        html = render_to_string("500.html")
+
+    assert "Something went wrong" in html
+    assert "bootstrap/css/bootstrap.min.css" in html

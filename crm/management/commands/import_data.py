@@ -1,0 +1,116 @@
+"""Import a CSV file of one KIND: all rows or none (see docs/import-export.md)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from crm.csvio import (
+    DELIMITERS,
+    Options,
+    UnusableInput,
+    progress_bar,
+    registry,
+    run_import,
+)
+
+SHOWN_ERRORS = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Import KIND from a CSV file (our column names or NAV's captions). "
+        "Every row is checked first; nothing is written unless all are valid. "
+        "Exit status 0 on success, 1 when rows were rejected, 2 for unusable "
+        "arguments or files."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=list(registry()), help="What to import.")
+        parser.add_argument("file", help="The CSV file.")
+        parser.add_argument(
+            "--delimiter",
+            choices=list(DELIMITERS),
+            help="Column delimiter (default: detected from the header line).",
+        )
+        parser.add_argument(
+            "--encoding",
+            help="File encoding, e.g. utf-8 or cp1252 (default: detected).",
+        )
+        parser.add_argument(
+            "--date-format",
+            help="strptime format of dates, e.g. %%m/%%d/%%Y "
+            "(default: 2026-11-25 or 25.11.2026).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check everything, write nothing.",
+        )
+        parser.add_argument(
+            "--ignore-unknown-columns",
+            action="store_true",
+            help="Skip columns this KIND does not know, with a warning.",
+        )
+        parser.add_argument(
+            "--errors-csv",
+            metavar="PATH",
+            help="Write every problem to this CSV file (the console shows "
+            f"the first {SHOWN_ERRORS}).",
+        )
+
+    def handle(self, *args, **options):
+        importer = registry()[options["kind"]]
+        settings = Options(
+            encoding=options["encoding"],
+            delimiter=DELIMITERS[options["delimiter"]]
+            if options["delimiter"]
+            else None,
+            date_format=options["date_format"],
+            dry_run=options["dry_run"],
+            ignore_unknown_columns=options["ignore_unknown_columns"],
+        )
+        verbosity = options["verbosity"]
+        progress = progress_bar(self.stderr._out) if verbosity else (lambda n: None)
+        try:
+            result = run_import(importer, options["file"], settings, progress)
+        except UnusableInput as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        problems = result.problems
+        if verbosity and progress is not None and self.stderr._out.isatty():
+            self.stderr.write("")
+        for warning in problems.warnings if verbosity else []:
+            self.stderr.write(self.style.WARNING(problems.format(warning)))
+        for error in sorted(problems.errors)[:SHOWN_ERRORS]:
+            self.stderr.write(problems.format(error))
+        if len(problems.errors) > SHOWN_ERRORS:
+            self.stderr.write(
+                _("… and %(count)s more problems.")
+                % {"count": len(problems.errors) - SHOWN_ERRORS}
+            )
+        if options["errors_csv"]:
+            problems.write_csv(options["errors_csv"])
+        if verbosity:
+            rate = result.rows / result.seconds if result.seconds else 0
+            summary = _(
+                "%(kind)s: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(rejected)s rejected "
+                "(%(rows)s rows in %(seconds).1f s, %(rate)d rows/s)."
+            ) % {
+                "kind": importer.kind,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+                "rows": result.rows,
+                "seconds": result.seconds,
+                "rate": rate,
+            }
+            if options["dry_run"]:
+                summary += " " + _("Dry run: nothing written.")
+            style = self.style.ERROR if problems.errors else self.style.SUCCESS
+            self.stdout.write(style(summary))
+        if problems.errors:
+            raise CommandError(
+                _("%(file)s rejected: nothing was written.")
+                % {"file": options["file"]},
+                returncode=1,
+            )

@@ -1,0 +1,127 @@
+"""The opportunity list's filters."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Salesperson
+from opportunities.models import CLOSED_STATUSES, Opportunity, Status
+from salescycles.models import Priority, SalesCycle, Stage
+
+STATUS_GROUPS = {
+    "open": [Status.NOT_STARTED, Status.IN_PROGRESS],
+    "closed": list(CLOSED_STATUSES),
+}
+
+
+class StageChoiceFilter(django_filters.ModelChoiceFilter):
+    class field_class(forms.ModelChoiceField):  # noqa: N801 - django-filter's name
+        def label_from_instance(self, obj):
+            return f"{obj.cycle.code} · {obj.number} {obj.description}"
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        method="filter_status",
+        choices=[
+            ("open", _("Open")),
+            *Status.choices,
+            ("closed", _("Closed")),
+        ],
+    )
+    due = django_filters.ChoiceFilter(
+        label=_("Due"),
+        method="filter_due",
+        choices=[("week", _("In the next 7 days")), ("overdue", _("Overdue"))],
+    )
+    salesperson = django_filters.ModelChoiceFilter(
+        label=_("Salesperson"), queryset=Salesperson.objects.all()
+    )
+    sales_cycle = django_filters.ModelChoiceFilter(
+        label=_("Sales cycle"), queryset=SalesCycle.objects.all()
+    )
+    stage = StageChoiceFilter(
+        label=_("Stage"),
+        queryset=Stage.objects.select_related("cycle").order_by(
+            "cycle__code", "number"
+        ),
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=Priority.choices
+    )
+    contact = django_filters.NumberFilter(
+        method="filter_contact", widget=forms.HiddenInput
+    )
+    close_from = django_filters.DateFilter(
+        label=_("Closing from"),
+        field_name="estimated_close_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    close_to = django_filters.DateFilter(
+        label=_("Closing to"),
+        field_name="estimated_close_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    value_min = django_filters.NumberFilter(
+        label=_("Value from"), field_name="estimated_value", lookup_expr="gte"
+    )
+    value_max = django_filters.NumberFilter(
+        label=_("Value to"), field_name="estimated_value", lookup_expr="lte"
+    )
+    o = django_filters.OrderingFilter(
+        fields=[
+            ("number", "number"),
+            ("description", "description"),
+            ("contact__name", "contact"),
+            ("salesperson__code", "salesperson"),
+            ("status", "status"),
+            ("stage__number", "stage"),
+            ("estimated_value", "estimated_value"),
+            ("probability_pct", "probability"),
+            ("current_value", "current_value"),
+            ("estimated_close_date", "estimated_close_date"),
+        ],
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request and not request.user.has_perm(
+            "opportunities.view_all_opportunities"
+        ):
+            # A rep sees only their own: choosing a salesperson means nothing.
+            del self.filters["salesperson"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(description__icontains=value)
+            | Q(contact__name__icontains=value)
+            | Q(contact_company__name__icontains=value)
+        )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=STATUS_GROUPS.get(value, [value]))
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        queryset = queryset.open()
+        if value == "overdue":
+            return queryset.filter(estimated_close_date__lt=today)
+        return queryset.closing_between(today, today + datetime.timedelta(days=7))
+
+    def filter_contact(self, queryset, name, value):
+        return queryset.filter(Q(contact_id=value) | Q(contact_company_id=value))

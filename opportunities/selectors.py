@@ -1,0 +1,80 @@
+"""Reads that span models: the board, the totals of a list."""
+
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
+
+from opportunities.models import Opportunity, OpportunityQuerySet, Status
+from salescycles.models import SalesCycle, Stage
+
+BOARD_CARDS_PER_COLUMN = 20
+
+
+def list_totals(opportunities: OpportunityQuerySet) -> dict:
+    """Count, estimated value and calculated current value of a filtered list."""
+    return opportunities.order_by().aggregate(
+        count=Count("pk"),
+        estimated_value=Sum("estimated_value", default=0),
+        current_value=Sum("current_value", default=0),
+    )
+
+
+def board_columns(
+    opportunities: OpportunityQuerySet,
+    cycle: SalesCycle,
+    *,
+    limit: int = BOARD_CARDS_PER_COLUMN,
+) -> list[dict]:
+    """The cycle's stages with their first ``limit`` cards and column totals.
+
+    Three queries whatever the data: the stages, the cards (ranked per stage by a
+    window function) and the totals per stage.
+    """
+    running = opportunities.filter(sales_cycle=cycle, status=Status.IN_PROGRESS)
+    stages = list(Stage.objects.filter(cycle=cycle).order_by("number"))
+    ranked = running.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=F("stage_id"),
+            order_by=[F("estimated_close_date").asc(nulls_last=True), F("number")],
+        )
+    )
+    cards = (
+        ranked.filter(rank__lte=limit)
+        .select_related("contact")
+        .order_by("stage_id", "rank")
+    )
+    totals = {
+        row["stage_id"]: row
+        for row in running.order_by()
+        .values("stage_id")
+        .annotate(
+            count=Count("pk"),
+            estimated_value=Sum("estimated_value"),
+            current_value=Sum("current_value"),
+        )
+    }
+    by_stage: dict[int, list[Opportunity]] = {}
+    for card in cards:
+        by_stage.setdefault(card.stage_id, []).append(card)
+    empty = {"count": 0, "estimated_value": 0, "current_value": 0}
+    return [
+        {
+            "stage": stage,
+            "cards": by_stage.get(stage.pk, []),
+            "totals": totals.get(stage.pk, empty),
+        }
+        for stage in stages
+    ]
+
+
+def stage_cards(
+    opportunities: OpportunityQuerySet, stage: Stage, *, offset: int, limit: int
+) -> list[Opportunity]:
+    """More cards of one board column ("show more")."""
+    return list(
+        opportunities.filter(stage=stage, status=Status.IN_PROGRESS)
+        .select_related("contact")
+        .order_by(F("estimated_close_date").asc(nulls_last=True), "number")[
+            offset : offset + limit
+        ]
+    )

@@ -1,0 +1,48 @@
+from django.urls import path
+
+from opportunities import views
+
+app_name = "opportunities"
+
+urlpatterns = [
+    path("", views.OpportunityListView.as_view(), name="list"),
+    path("new/", views.OpportunityCreateView.as_view(), name="create"),
+    path("board/", views.BoardView.as_view(), name="board"),
+    path("board/<str:cycle>/", views.BoardView.as_view(), name="board_cycle"),
+    path(
+        "board/column/<int:stage>/",
+        views.BoardColumnView.as_view(),
+        name="board_column",
+    ),
+    path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path(
+        "tasks/<str:number>/complete/",
+        views.TaskActionView.as_view(),
+        {"action": "complete"},
+        name="task_complete",
+    ),
+    path(
+        "tasks/<str:number>/cancel/",
+        views.TaskActionView.as_view(),
+        {"action": "cancel"},
+        name="task_cancel",
+    ),
+    path("<str:number>/", views.OpportunityDetailView.as_view(), name="detail"),
+    path("<str:number>/edit/", views.OpportunityEditView.as_view(), name="edit"),
+    path("<str:number>/update/", views.AdvanceView.as_view(), name="advance"),
+    path("<str:number>/close/", views.CloseView.as_view(), name="close"),
+    path("<str:number>/reopen/", views.ReopenView.as_view(), name="reopen"),
+    path("<str:number>/delete/", views.DeleteView.as_view(), name="delete"),
+    path("<str:number>/quote/", views.QuoteCreateView.as_view(), name="quote"),
+    path(
+        "<str:number>/interaction/",
+        views.InteractionCreateView.as_view(),
+        name="interaction",
+    ),
+    path("<str:number>/task/", views.TaskCreateView.as_view(), name="task"),
+    path(
+        "<str:number>/move-to/<int:stage>/",
+        views.MoveToStageView.as_view(),
+        name="move_to",
+    ),
+]

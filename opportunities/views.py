@@ -1,0 +1,520 @@
+"""The reps' opportunity pages: list, board, opportunity page and its actions, tasks.
+
+Every view starts from what the user may see (``for_user``): another rep's
+opportunity is a 404 everywhere. Every state change is a POST to its own URL
+through a form that calls one service.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from contacts.models import Contact
+from opportunities import moves, selectors, services
+from opportunities.exports import opportunities_csv_response
+from opportunities.filters import OpportunityFilter
+from opportunities.forms import (
+    AdvanceForm,
+    CloseForm,
+    InteractionForm,
+    OpportunityForm,
+    QuoteForm,
+    TaskForm,
+)
+from opportunities.models import (
+    CloseReasonType,
+    Opportunity,
+    SalesQuote,
+    Status,
+    Task,
+)
+from salescycles.models import SalesCycle, Stage
+
+
+def visible_opportunities(user):
+    """The opportunities ``user`` may see and act on."""
+    return Opportunity.objects.for_user(user)
+
+
+class OpportunityMixin(LoginRequiredMixin):
+    """Views of one opportunity, found by number among those the user may see."""
+
+    def get_opportunity(self) -> Opportunity:
+        if not hasattr(self, "_opportunity"):
+            self._opportunity = get_object_or_404(
+                visible_opportunities(self.request.user).select_related(
+                    "sales_cycle",
+                    "stage",
+                    "contact__company",
+                    "salesperson",
+                    "close_reason",
+                ),
+                number=self.kwargs["number"],
+            )
+        return self._opportunity
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(opportunity=self.get_opportunity(), **kwargs)
+
+    def get_success_url(self):
+        return reverse("opportunities:detail", args=[self.get_opportunity().number])
+
+
+class ServiceFormView(OpportunityMixin, FormView):
+    """A form on one opportunity whose ``save`` calls a service."""
+
+    success_message = ""
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "opportunity": self.get_opportunity(),
+            "user": self.request.user,
+        }
+
+    def form_valid(self, form):
+        if form.save() is None:
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return super().form_valid(form)
+
+
+# -- list -------------------------------------------------------------------------
+
+
+class OpportunityListView(LoginRequiredMixin, FilterView):
+    filterset_class = OpportunityFilter
+    template_name = "opportunities/opportunity_list.html"
+    paginate_by = 50
+    strict = False
+
+    def get_queryset(self):
+        return visible_opportunities(self.request.user).for_list().order_by("-number")
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            filterset = self.get_filterset(self.get_filterset_class())
+            return opportunities_csv_response(
+                filterset.qs, f"opportunities-{timezone.localdate().isoformat()}.csv"
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        query.pop("o", None)
+        context["query_without_order"] = query.urlencode()
+        context["totals"] = selectors.list_totals(self.filterset.qs)
+        context["ordering"] = self.request.GET.get("o", "")
+        return context
+
+
+# -- board ------------------------------------------------------------------------
+
+
+class BoardView(LoginRequiredMixin, TemplateView):
+    template_name = "opportunities/board.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.pop("cycle", None)  # the URL's cycle code, read below
+        cycles = list(SalesCycle.objects.order_by("code"))
+        code = self.kwargs.get("cycle") or self.request.GET.get("cycle")
+        if code:
+            cycle = next((c for c in cycles if c.code == code), None)
+            if cycle is None:
+                raise Http404(_("No such sales cycle."))
+        else:
+            cycle = next((c for c in cycles if not c.blocked), None)
+        columns = (
+            selectors.board_columns(visible_opportunities(self.request.user), cycle)
+            if cycle
+            else []
+        )
+        return super().get_context_data(
+            cycles=cycles,
+            cycle=cycle,
+            columns=columns,
+            per_column=selectors.BOARD_CARDS_PER_COLUMN,
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class BoardColumnView(LoginRequiredMixin, TemplateView):
+    """More cards of one column, for "show more"."""
+
+    template_name = "opportunities/_board_cards.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.pop("stage", None)  # the URL's stage id, read below
+        stage = get_object_or_404(Stage, pk=self.kwargs["stage"])
+        try:
+            offset = max(int(self.request.GET.get("offset", 0)), 0)
+        except ValueError:
+            offset = 0
+        limit = selectors.BOARD_CARDS_PER_COLUMN
+        cards = selectors.stage_cards(
+            visible_opportunities(self.request.user), stage, offset=offset, limit=limit
+        )
+        return super().get_context_data(
+            stage=stage,
+            cards=cards,
+            next_offset=offset + limit if len(cards) == limit else None,
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class MoveToStageView(OpportunityMixin, View):
+    """A card dropped on a column: the update form for that move, or why not."""
+
+    def get(self, request, *args, **kwargs):
+        opportunity = self.get_opportunity()
+        stage = get_object_or_404(
+            Stage, pk=self.kwargs["stage"], cycle_id=opportunity.sales_cycle_id
+        )
+        board = reverse(
+            "opportunities:board_cycle", args=[opportunity.sales_cycle.code]
+        )
+        stages = list(opportunity.sales_cycle.stages.order_by("number"))
+        options = (
+            {}
+            if opportunity.is_closed
+            else moves.available(stages, opportunity.current_stage)
+        )
+        # The most direct move that leads there: next/previous before skip/jump.
+        order = [
+            moves.Move.START,
+            moves.Move.NEXT,
+            moves.Move.PREVIOUS,
+            moves.Move.SKIP,
+            moves.Move.JUMP_BACK,
+        ]
+        for move in order:
+            if any(target.pk == stage.pk for target in options.get(move, [])):
+                url = reverse("opportunities:advance", args=[opportunity.number])
+                return redirect(f"{url}?move={move}&target_stage={stage.pk}")
+        if stage.pk == opportunity.stage_id and not opportunity.is_closed:
+            reason = _("%(number)s already stands on stage %(stage)s.")
+        elif opportunity.is_closed:
+            reason = _("%(number)s is closed; it cannot move.")
+        else:
+            reason = _(
+                "%(number)s cannot move to stage %(stage)s from where it is: "
+                "only the next stage, the previous one, skippable stages and "
+                "a jump back are allowed."
+            )
+        messages.error(request, reason % {"number": opportunity.number, "stage": stage})
+        return redirect(board)
+
+
+# -- one opportunity --------------------------------------------------------------
+
+
+class OpportunityDetailView(OpportunityMixin, DetailView):
+    template_name = "opportunities/opportunity_detail.html"
+
+    def get_object(self, queryset=None):
+        return self.get_opportunity()
+
+    def get_context_data(self, **kwargs):
+        opportunity = self.get_opportunity()
+        user = self.request.user
+        stages = list(opportunity.sales_cycle.stages.order_by("number"))
+        options = (
+            {}
+            if opportunity.is_closed
+            else moves.available(stages, opportunity.current_stage)
+        )
+        return super().get_context_data(
+            stages=stages,
+            moves=[
+                (move, label) for move, label in moves.Move.choices if move in options
+            ],
+            entries=opportunity.entries.select_related(
+                "stage", "previous_stage", "close_reason", "created_by", "salesperson"
+            ).order_by("id"),
+            tasks=opportunity.tasks.select_related("salesperson").order_by(
+                "closed", "date", "number"
+            ),
+            interactions=opportunity.interactions.select_related("salesperson"),
+            quote=SalesQuote.objects.filter(opportunity=opportunity).first(),
+            can_reopen=opportunity.is_closed
+            and user.has_perm("opportunities.reopen_opportunity"),
+            can_delete=opportunity.status != Status.IN_PROGRESS,
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class OpportunityCreateView(LoginRequiredMixin, FormView):
+    template_name = "opportunities/opportunity_form.html"
+    form_class = OpportunityForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        initial = {}
+        contact = self.request.GET.get("contact")
+        if contact and contact.isdigit():
+            contact = Contact.objects.filter(pk=contact).first()
+            if contact:
+                initial["contact"] = contact.pk
+                if contact.salesperson_id:
+                    initial["salesperson"] = contact.salesperson_id
+        salesperson = self.request.GET.get("salesperson")
+        if salesperson and salesperson.isdigit():
+            initial["salesperson"] = salesperson
+        return initial
+
+    def form_valid(self, form):
+        opportunity = form.save()
+        if opportunity is None:
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Opportunity %(number)s created.") % {"number": opportunity}
+        )
+        return redirect("opportunities:detail", opportunity.number)
+
+
+class OpportunityEditView(OpportunityMixin, FormView):
+    template_name = "opportunities/opportunity_form.html"
+    form_class = OpportunityForm
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "instance": self.get_opportunity(),
+        }
+
+    def form_valid(self, form):
+        if form.save() is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("Opportunity saved."))
+        return super().form_valid(form)
+
+
+class AdvanceView(ServiceFormView):
+    """NAV's "Update opportunity": start, next, previous, skip, jump back, update."""
+
+    template_name = "opportunities/advance_form.html"
+    form_class = AdvanceForm
+    success_message = _("The opportunity moved on.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.get_opportunity().is_closed:
+            messages.error(request, _("The opportunity is closed; reopen it first."))
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "options": self.move_options}
+
+    def get_initial(self):
+        """The defaults of the chosen move and target, as the spec sets them."""
+        options = self.move_options
+        move = self.request.GET.get("move")
+        if move not in options:
+            move = next(iter(options), None)
+        if move is None:
+            return {}
+        targets = options[move]
+        target = next(
+            (s for s in targets if str(s.pk) == self.request.GET.get("target_stage")),
+            targets[0] if len(targets) == 1 else targets[-1],
+        )
+        opportunity = self.get_opportunity()
+        return {
+            "move": move,
+            "target_stage": target.pk,
+            "version": opportunity.version,
+            **services.advance_defaults(opportunity, move, target),
+        }
+
+    @property
+    def move_options(self) -> dict:
+        """The available moves with their target stages."""
+        if not hasattr(self, "_options"):
+            opportunity = self.get_opportunity()
+            stages = list(opportunity.sales_cycle.stages.order_by("number"))
+            self._options = moves.available(stages, opportunity.current_stage)
+        return self._options
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["opportunities/_advance_form.html"]
+        return [self.template_name]
+
+    def form_invalid(self, form):
+        stale = any(e.code == "stale" for e in form.non_field_errors().as_data())
+        if stale:
+            # Show the new state, not the old form: the user decides again.
+            messages.warning(
+                self.request,
+                _(
+                    "Someone else changed this opportunity while you were editing. "
+                    "Here is its new state; nothing of yours was saved."
+                ),
+            )
+            return redirect(self.get_success_url())
+        return super().form_invalid(form)
+
+
+class CloseView(ServiceFormView):
+    template_name = "opportunities/close_form.html"
+    form_class = CloseForm
+    success_message = _("The opportunity is closed.")
+
+    def get_initial(self):
+        opportunity = self.get_opportunity()
+        last = services.active_entry(opportunity)
+        quote = SalesQuote.objects.filter(opportunity=opportunity).first()
+        outcome = self.request.GET.get("outcome")
+        if outcome not in CloseReasonType.values:
+            outcome = CloseReasonType.WON
+        floor = last.date_of_change if last else opportunity.creation_date
+        return {
+            "outcome": outcome,
+            "date_closed": max(timezone.localdate(), floor),
+            "sale_value": quote.amount if quote else opportunity.estimated_value,
+            "version": opportunity.version,
+        }
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["opportunities/_close_form.html"]
+        return [self.template_name]
+
+    def form_invalid(self, form):
+        if any(e.code == "stale" for e in form.non_field_errors().as_data()):
+            messages.warning(
+                self.request,
+                _(
+                    "Someone else changed this opportunity while you were closing "
+                    "it. Here is its new state; nothing of yours was saved."
+                ),
+            )
+            return redirect(self.get_success_url())
+        return super().form_invalid(form)
+
+
+class QuoteCreateView(ServiceFormView):
+    template_name = "opportunities/simple_form.html"
+    form_class = QuoteForm
+    success_message = _("The sales quote is linked to the opportunity.")
+    extra_context = {"title": _("New sales quote")}
+
+
+class InteractionCreateView(ServiceFormView):
+    template_name = "opportunities/simple_form.html"
+    form_class = InteractionForm
+    success_message = _("Interaction logged.")
+    extra_context = {"title": _("Log an interaction")}
+
+
+class TaskCreateView(ServiceFormView):
+    template_name = "opportunities/simple_form.html"
+    form_class = TaskForm
+    success_message = _("Task added.")
+    extra_context = {"title": _("New task")}
+
+
+class OpportunityActionView(OpportunityMixin, View):
+    """A POST-only action on one opportunity; errors become messages."""
+
+    http_method_names = ["post"]
+    success_message = ""
+
+    def act(self, opportunity):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        opportunity = self.get_opportunity()
+        try:
+            response = self.act(opportunity)
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(getattr(error, "messages", [str(error)]))
+            messages.error(request, text)
+            return redirect(self.get_success_url())
+        messages.success(request, self.success_message)
+        return response or redirect(self.get_success_url())
+
+
+class ReopenView(OpportunityActionView):
+    success_message = _("The opportunity is open again.")
+
+    def act(self, opportunity):
+        services.opportunity_reopen(user=self.request.user, opportunity=opportunity)
+
+
+class DeleteView(OpportunityActionView):
+    success_message = _("The opportunity was deleted.")
+
+    def act(self, opportunity):
+        services.opportunity_delete(user=self.request.user, opportunity=opportunity)
+        return HttpResponseRedirect(reverse("opportunities:list"))
+
+
+# -- tasks ------------------------------------------------------------------------
+
+
+class TaskListView(LoginRequiredMixin, ListView):
+    """My open tasks: today, overdue, upcoming (managers: everyone's)."""
+
+    template_name = "opportunities/task_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        today = timezone.localdate()
+        tasks = (
+            Task.objects.for_user(self.request.user)
+            .open()
+            .select_related("opportunity", "contact", "salesperson")
+            .order_by("date", "number")
+        )
+        when = self.request.GET.get("when")
+        if when == "today":
+            return tasks.filter(date=today)
+        if when == "overdue":
+            return tasks.filter(date__lt=today)
+        if when == "upcoming":
+            return tasks.filter(date__gt=today)
+        return tasks
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            when=self.request.GET.get("when", ""), today=timezone.localdate(), **kwargs
+        )
+
+
+class TaskActionView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, number, action):
+        task = get_object_or_404(Task.objects.for_user(request.user), number=number)
+        service, done = {
+            "complete": (services.task_complete, _("Task %(number)s is done.")),
+            "cancel": (services.task_cancel, _("Task %(number)s is cancelled.")),
+        }[action]
+        try:
+            service(user=request.user, task=task)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done % {"number": task.number})
+        back = request.POST.get("next", "")
+        if back.startswith("/") and not back.startswith("//"):
+            return redirect(back)
+        return redirect("opportunities:tasks")

@@ -1,0 +1,619 @@
+"""The reps' opportunity pages: scoping, forms through the services, query counts."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Salesperson
+from opportunities import selectors, services
+from opportunities.models import Opportunity, Status, Task
+from opportunities.moves import Move
+from tests.factories import (
+    ActivityFactory,
+    ActivityStepFactory,
+    CloseReasonFactory,
+    CompanyFactory,
+    OpportunityFactory,
+    SalesQuoteFactory,
+    cycle_with_stages,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def rep_client(client, rep):
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def own(rep):
+    """REP1's salesperson."""
+    return Salesperson.objects.get(user=rep)
+
+
+def mine(own, **kwargs):
+    return OpportunityFactory(salesperson=own, **kwargs)
+
+
+def url(name, *args):
+    return reverse(f"opportunities:{name}", args=args)
+
+
+# -- who sees what ------------------------------------------------------------------
+
+
+def test_every_page_needs_a_login(client, db):
+    opportunity = OpportunityFactory()
+    for path in [
+        url("list"),
+        url("board"),
+        url("tasks"),
+        url("create"),
+        url("detail", opportunity.number),
+        url("advance", opportunity.number),
+        url("close", opportunity.number),
+    ]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_another_reps_opportunity_is_a_404_on_every_url(rep_client):
+    other = OpportunityFactory(in_progress=True)
+    for name in ["detail", "edit", "advance", "close", "quote", "interaction", "task"]:
+        assert rep_client.get(url(name, other.number)).status_code == 404, name
+    for name in ["reopen", "delete"]:
+        assert rep_client.post(url(name, other.number)).status_code == 404, name
+    stage = other.sales_cycle.stages.last()
+    assert rep_client.get(url("move_to", other.number, stage.pk)).status_code == 404
+
+
+def test_the_list_and_its_csv_hold_only_the_reps_own(rep_client, own):
+    my = mine(own)
+    other = OpportunityFactory()
+
+    listed = rep_client.get(url("list")).context["object_list"]
+    exported = rep_client.get(url("list"), {"format": "csv"}).content.decode()
+
+    assert list(listed) == [my]
+    assert my.number in exported and other.number not in exported
+
+
+def test_a_manager_sees_everyones(client, manager):
+    opportunities = [OpportunityFactory(), OpportunityFactory()]
+    client.force_login(manager)
+
+    listed = client.get(url("list")).context["object_list"]
+
+    assert set(listed) == set(opportunities)
+
+
+# -- list -----------------------------------------------------------------------------
+
+
+def test_list_filters_sorts_and_totals_the_whole_filtered_set(rep_client, own):
+    small = mine(own, in_progress=True)
+    big = mine(own, in_progress=True)
+    services.opportunity_advance(
+        user=None,
+        opportunity=big,
+        move=Move.UPDATE,
+        estimated_value=Decimal(5000),
+        date_of_change=TODAY,
+    )
+    mine(own, won=True)
+
+    response = rep_client.get(
+        url("list"), {"status": "in_progress", "o": "-estimated_value"}
+    )
+
+    assert [o.pk for o in response.context["object_list"]] == [big.pk, small.pk]
+    totals = response.context["totals"]
+    assert totals["count"] == 2
+    assert totals["estimated_value"] == Decimal("6000.00")
+    # Stage 10 of the default cycle: 10 % completed, 20 % chances -> 2 %.
+    assert totals["current_value"] == Decimal("120.00")
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"due": "overdue"}, ["late"]),
+        ({"due": "week"}, ["soon"]),
+        ({"q": "Fleet"}, ["late"]),
+        ({"status": "open"}, ["late", "soon"]),
+        ({"status": "closed"}, ["done"]),
+    ],
+)
+def test_list_filters(rep_client, own, params, expected):
+    made = {}
+    for name, close_date in [
+        ("late", TODAY - datetime.timedelta(days=3)),
+        ("soon", TODAY + datetime.timedelta(days=3)),
+    ]:
+        opportunity = mine(own, description="Fleet" if name == "late" else "Other")
+        made[name] = services.opportunity_advance(
+            user=None,
+            opportunity=opportunity,
+            move=Move.START,
+            date_of_change=opportunity.creation_date,
+            estimated_close_date=close_date,
+        )
+    made["done"] = mine(own, won=True, description="Done deal")
+
+    listed = rep_client.get(url("list"), params).context["object_list"]
+
+    assert sorted(o.pk for o in listed) == sorted(made[n].pk for n in expected)
+
+
+def test_list_csv_writes_the_filtered_set(rep_client, own):
+    mine(own, won=True)
+    running = mine(own, in_progress=True)
+
+    response = rep_client.get(url("list"), {"status": "in_progress", "format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert [row[0] for row in rows[1:]] == [running.number]
+
+
+def queries_for(client, path, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_list_issues_a_fixed_number_of_queries(client, manager):
+    client.force_login(manager)
+    for _ in range(3):
+        OpportunityFactory(in_progress=True)
+    few = queries_for(client, url("list"))
+    for _ in range(27):
+        OpportunityFactory(in_progress=True)
+    # session, user, permissions (groups), the page count, the page of rows
+    # with their joins, the totals, and the filter form's salesperson, cycle and
+    # stage choices: the same for 3 and 30 rows.
+    assert queries_for(client, url("list")) == few == 10
+
+
+# -- the opportunity page -------------------------------------------------------------
+
+
+def test_page_shows_figures_history_and_the_moves_available(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    response = rep_client.get(url("detail", opportunity.number))
+
+    assert [move for move, _label in response.context["moves"]] == [
+        Move.NEXT,
+        Move.UPDATE,
+    ]
+    page = response.content.decode()
+    assert "1,000.00" in page  # estimated value
+    assert 'aria-current="step"' in page
+
+
+def test_page_issues_a_fixed_number_of_queries(rep_client, own):
+    activity = ActivityFactory()
+    ActivityStepFactory(activity=activity)
+    cycle = cycle_with_stages((10, 10, 20, {"activity": activity}), (20, 30, 40, {}))
+    opportunity = mine(own, in_progress=True, sales_cycle=cycle)
+    few = queries_for(rep_client, url("detail", opportunity.number))
+    day = opportunity.creation_date
+    for _ in range(5):
+        opportunity = services.opportunity_advance(
+            user=None, opportunity=opportunity, move=Move.UPDATE, date_of_change=day
+        )
+        services.interaction_log(
+            user=None, opportunity=opportunity, kind="call", description="x"
+        )
+    SalesQuoteFactory(opportunity=opportunity)
+    # session, user, permissions, the opportunity with its joins, stages, the
+    # history, tasks, interactions, quote: the same with 1 or 6 entries.
+    assert queries_for(rep_client, url("detail", opportunity.number)) == few
+
+
+# -- create and edit ------------------------------------------------------------------
+
+
+def test_rep_creates_an_opportunity_for_a_contact(rep_client, own):
+    contact = CompanyFactory()
+    cycle = cycle_with_stages()
+
+    form = rep_client.get(url("create"), {"contact": contact.pk}).context["form"]
+    assert form.initial["contact"] == contact.pk
+    assert list(form.fields["salesperson"].queryset) == [own]
+
+    response = rep_client.post(
+        url("create"),
+        {
+            "description": "Fleet renewal",
+            "contact": contact.pk,
+            "salesperson": own.pk,
+            "sales_cycle": cycle.pk,
+            "priority": "high",
+        },
+    )
+
+    opportunity = Opportunity.objects.get()
+    assert response["Location"] == url("detail", opportunity.number)
+    assert (opportunity.contact, opportunity.salesperson, opportunity.priority) == (
+        contact,
+        own,
+        "high",
+    )
+
+
+def test_a_rep_cannot_create_for_someone_else(rep_client):
+    other = OpportunityFactory().salesperson
+
+    response = rep_client.post(
+        url("create"),
+        {
+            "description": "x",
+            "contact": CompanyFactory().pk,
+            "salesperson": other.pk,
+            "sales_cycle": cycle_with_stages().pk,
+            "priority": "normal",
+        },
+    )
+
+    assert "salesperson" in response.context["form"].errors
+    assert Opportunity.objects.count() == 1
+
+
+def test_edit_shows_the_services_refusal_on_the_field(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    response = rep_client.post(
+        url("edit", opportunity.number),
+        {
+            "description": "Renamed",
+            "contact": CompanyFactory().pk,  # another company, after start
+            "salesperson": own.pk,
+            "sales_cycle": opportunity.sales_cycle_id,
+            "priority": "normal",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()
+    assert [e.code for e in errors["contact"]] == ["contact_other_company"]
+    opportunity.refresh_from_db()
+    assert opportunity.description != "Renamed"
+
+
+# -- moving ---------------------------------------------------------------------------
+
+
+def test_update_form_offers_the_defaults_of_the_chosen_move(rep_client, own):
+    cycle = cycle_with_stages((10, 10, 20, {}), (20, 25, 40, {"date_formula": "2W"}))
+    opportunity = mine(own, in_progress=True, sales_cycle=cycle)
+
+    form = rep_client.get(url("advance", opportunity.number), {"move": "next"}).context[
+        "form"
+    ]
+
+    assert form.initial["move"] == "next"
+    assert form.initial["chances_pct"] == Decimal(40)
+    assert form.initial["estimated_close_date"] == TODAY + datetime.timedelta(days=14)
+    assert [c for c, _l in form.fields["move"].choices] == [Move.NEXT, Move.UPDATE]
+
+
+def test_update_form_refreshes_as_a_partial_for_htmx(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    response = rep_client.get(
+        url("advance", opportunity.number), {"move": "update"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert [t.name for t in response.templates][0] == "opportunities/_advance_form.html"
+
+
+def post_move(client, opportunity, **data):
+    data = {
+        "move": "next",
+        "date_of_change": TODAY.isoformat(),
+        "estimated_value": "2000",
+        "chances_pct": "0",
+        "estimated_close_date": (TODAY + datetime.timedelta(days=30)).isoformat(),
+        "version": opportunity.version,
+    } | data
+    return client.post(url("advance", opportunity.number), data)
+
+
+def test_update_moves_the_opportunity_through_the_service(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    response = post_move(rep_client, opportunity)
+
+    opportunity.refresh_from_db()
+    assert response["Location"] == url("detail", opportunity.number)
+    assert (opportunity.stage.number, opportunity.estimated_value) == (20, 2000)
+    assert opportunity.chances_pct == Decimal(40)  # 0 takes the stage's value
+
+
+def test_update_shows_the_rules_on_the_fields(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    response = post_move(
+        rep_client,
+        opportunity,
+        date_of_change="2020-01-01",
+        estimated_close_date="2019-01-01",
+    )
+
+    errors = response.context["form"].errors.as_data()
+    assert [e.code for e in errors["date_of_change"]] == ["date_before_last_entry"]
+    assert [e.code for e in errors["estimated_close_date"]] == [
+        "close_date_before_change"
+    ]
+
+
+def test_a_stale_update_shows_the_new_state_instead(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+    shown_version = opportunity.version
+    post_move(rep_client, opportunity)  # someone else moved it meanwhile
+
+    opportunity.version = shown_version
+    response = post_move(rep_client, opportunity, move="update")
+
+    assert response["Location"] == url("detail", opportunity.number)
+    assert "Someone else changed" in " ".join(messages_of(response))
+    assert Opportunity.objects.get().entries.count() == 2
+
+
+# -- closing, reopening, deleting ------------------------------------------------
+
+
+def test_close_preselects_the_only_reason_and_defaults_the_sale_value(rep_client, own):
+    reason = CloseReasonFactory(code="WIN", type="won")
+    opportunity = mine(own, in_progress=True)
+    SalesQuoteFactory(opportunity=opportunity, amount=Decimal(1500))
+
+    form = rep_client.get(url("close", opportunity.number)).context["form"]
+
+    assert form.initial["close_reason"] == reason.pk
+    assert form.initial["sale_value"] == Decimal("1500.00")
+    assert form.fields["cancel_open_tasks"].initial is True
+
+
+def test_close_won_through_the_form(rep_client, own):
+    reason = CloseReasonFactory(code="WIN", type="won")
+    opportunity = mine(own, in_progress=True)
+
+    rep_client.post(
+        url("close", opportunity.number),
+        {
+            "outcome": "won",
+            "close_reason": reason.pk,
+            "date_closed": TODAY.isoformat(),
+            "sale_value": "1234.50",
+            "cancel_open_tasks": "on",
+            "version": opportunity.version,
+        },
+    )
+
+    opportunity.refresh_from_db()
+    assert (opportunity.status, opportunity.current_value) == (
+        Status.WON,
+        Decimal("1234.50"),
+    )
+
+
+def test_close_refuses_a_reason_of_the_other_type(rep_client, own):
+    lost = CloseReasonFactory(code="PRICE", type="lost")
+    opportunity = mine(own, in_progress=True)
+
+    response = rep_client.post(
+        url("close", opportunity.number),
+        {
+            "outcome": "won",
+            "close_reason": lost.pk,
+            "date_closed": TODAY.isoformat(),
+            "version": opportunity.version,
+        },
+    )
+
+    assert "close_reason" in response.context["form"].errors
+    opportunity.refresh_from_db()
+    assert opportunity.status == Status.IN_PROGRESS
+
+
+def test_only_managers_reopen(rep_client, own, client, manager):
+    opportunity = mine(own, lost=True)
+
+    response = rep_client.post(url("reopen", opportunity.number))
+    opportunity.refresh_from_db()
+    assert opportunity.status == Status.LOST
+    assert "Only sales managers" in " ".join(messages_of(response))
+
+    client.force_login(manager)
+    client.post(url("reopen", opportunity.number))
+    opportunity.refresh_from_db()
+    assert opportunity.status == Status.IN_PROGRESS
+
+
+def test_delete_refuses_an_opportunity_in_progress(rep_client, own):
+    running = mine(own, in_progress=True)
+    waiting = mine(own)
+
+    rep_client.post(url("delete", running.number))
+    response = rep_client.post(url("delete", waiting.number))
+
+    assert list(Opportunity.objects.all()) == [running]
+    assert response["Location"] == url("list")
+
+
+# -- quote, interaction, task ----------------------------------------------------
+
+
+def test_quote_interaction_and_task_forms(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+
+    rep_client.post(
+        url("quote", opportunity.number),
+        {"date": TODAY.isoformat(), "amount": "1500", "description": "Offer"},
+    )
+    rep_client.post(
+        url("interaction", opportunity.number),
+        {"date": TODAY.isoformat(), "kind": "call", "description": "Called"},
+    )
+    rep_client.post(
+        url("task", opportunity.number),
+        {
+            "description": "Send the brochure",
+            "date": TODAY.isoformat(),
+            "type": "none",
+            "priority": "high",
+        },
+    )
+
+    assert opportunity.quote.amount == Decimal("1500.00")
+    assert opportunity.interactions.get().description == "Called"
+    task = opportunity.tasks.get()
+    assert (task.salesperson, task.priority) == (own, "high")
+
+
+def test_tasks_page_and_closing_a_task(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+    task = services.task_create(
+        user=None, opportunity=opportunity, description="Call", date=TODAY
+    )
+    services.task_create(
+        user=None,
+        salesperson=OpportunityFactory().salesperson,
+        description="Not mine",
+        date=TODAY,
+    )
+
+    listed = rep_client.get(url("tasks"), {"when": "today"}).context["object_list"]
+    assert list(listed) == [task]
+
+    rep_client.post(reverse("opportunities:task_complete", args=[task.number]))
+    task.refresh_from_db()
+    assert task.closed and not task.cancelled
+
+
+def test_another_reps_task_cannot_be_closed(rep_client):
+    task = services.task_create(
+        user=None,
+        salesperson=OpportunityFactory().salesperson,
+        description="x",
+        date=TODAY,
+    )
+
+    response = rep_client.post(reverse("opportunities:task_cancel", args=[task.number]))
+
+    assert response.status_code == 404
+    assert not Task.objects.get().closed
+
+
+# -- board ----------------------------------------------------------------------------
+
+
+def test_board_has_a_column_per_stage_with_totals(rep_client, own):
+    cycle = cycle_with_stages()
+    for _ in range(2):
+        mine(own, in_progress=True, sales_cycle=cycle)
+    OpportunityFactory(in_progress=True, sales_cycle=cycle)  # another rep's
+
+    columns = rep_client.get(url("board_cycle", cycle.code)).context["columns"]
+
+    assert [c["stage"].number for c in columns] == [10, 20, 30, 40]
+    assert columns[0]["totals"]["count"] == 2
+    assert columns[0]["totals"]["estimated_value"] == Decimal(2000)
+    assert len(columns[0]["cards"]) == 2
+
+
+def test_board_limits_cards_per_column_and_shows_more(client, manager, settings):
+    client.force_login(manager)
+    cycle = cycle_with_stages()
+    for _ in range(selectors.BOARD_CARDS_PER_COLUMN + 3):
+        OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    columns = client.get(url("board_cycle", cycle.code)).context["columns"]
+    assert len(columns[0]["cards"]) == selectors.BOARD_CARDS_PER_COLUMN
+    assert columns[0]["totals"]["count"] == selectors.BOARD_CARDS_PER_COLUMN + 3
+
+    more = client.get(
+        url("board_column", columns[0]["stage"].pk),
+        {"offset": selectors.BOARD_CARDS_PER_COLUMN},
+    )
+    assert len(more.context["cards"]) == 3
+
+
+def test_board_issues_a_fixed_number_of_queries(client, manager):
+    client.force_login(manager)
+    cycle = cycle_with_stages()
+    OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    few = queries_for(client, url("board_cycle", cycle.code))
+    for _ in range(30):
+        OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    # session, user, permissions, cycles, stages, cards, column totals
+    assert queries_for(client, url("board_cycle", cycle.code)) == few
+
+
+@pytest.mark.parametrize(("target", "move"), [(20, "next"), (40, None), (10, None)])
+def test_dropping_a_card_opens_the_allowed_move_or_says_why_not(
+    rep_client, own, target, move
+):
+    opportunity = mine(own, in_progress=True)  # at stage 10
+    stage = opportunity.sales_cycle.stages.get(number=target)
+
+    response = rep_client.get(url("move_to", opportunity.number, stage.pk))
+
+    if move:
+        assert response["Location"] == (
+            f"{url('advance', opportunity.number)}?move={move}&target_stage={stage.pk}"
+        )
+    else:
+        assert response["Location"] == url("board_cycle", opportunity.sales_cycle.code)
+        assert messages_of(response)
+
+
+def test_tasks_page_issues_a_fixed_number_of_queries(rep_client, own):
+    def add_tasks(count):
+        for _ in range(count):
+            services.task_create(
+                user=None,
+                opportunity=mine(own, in_progress=True),
+                description="Call",
+                date=TODAY,
+            )
+
+    add_tasks(2)
+    few = queries_for(rep_client, url("tasks"))
+    add_tasks(20)
+    # session, user, permissions, the page count, the page of tasks with their
+    # opportunity, contact and salesperson
+    assert queries_for(rep_client, url("tasks")) == few
+
+
+def test_update_form_issues_a_fixed_number_of_queries(rep_client, own):
+    opportunity = mine(own, in_progress=True)
+    few = queries_for(rep_client, url("advance", opportunity.number), {"move": "next"})
+    for _ in range(10):
+        opportunity = services.opportunity_advance(
+            user=None, opportunity=opportunity, move=Move.UPDATE, date_of_change=TODAY
+        )
+    assert (
+        queries_for(rep_client, url("advance", opportunity.number), {"move": "next"})
+        == few
+    )
