@@ -27,7 +27,7 @@ from opportunities.models import (
     Status,
     Task,
 )
-from opportunities.services import Figures
+from opportunities.services import Figures, new_entry
 from salescycles import dateformula
 from salescycles.models import Priority, SalesCycle, Stage
 
@@ -442,25 +442,13 @@ class OpportunityImporter(Importer):
 
     @staticmethod
     def _entry(opp, action, stage, previous, date, figures, reason=None):
-        closing = action in (Action.WON, Action.LOST)
-        return OpportunityEntry(
-            opportunity=opp,
-            sales_cycle_id=opp.sales_cycle_id,
+        return new_entry(
+            opp,
+            action=action,
             stage=stage,
             previous_stage=previous,
-            contact_id=opp.contact_id,
-            contact_company_id=opp.contact_company_id,
-            salesperson_id=opp.salesperson_id,
             date_of_change=date,
-            active=True,
-            date_closed=date if closing else None,
-            action_taken=action,
-            estimated_value=figures.estimated_value,
-            chances_pct=figures.chances_pct,
-            completed_pct=figures.completed_pct,
-            probability_pct=figures.probability_pct,
-            current_value=figures.current_value,
-            estimated_close_date=figures.estimated_close_date,
+            figures=figures,
             close_reason=reason,
         )
 

@@ -134,6 +134,41 @@ def _raise(errors: dict) -> None:
 # -- writing an entry ------------------------------------------------------------
 
 
+def new_entry(
+    opportunity: Opportunity,
+    *,
+    action: str,
+    stage: Stage | None,
+    previous_stage: Stage | None,
+    date_of_change: datetime.date,
+    figures: Figures,
+    close_reason: CloseReason | None = None,
+    user=None,
+) -> OpportunityEntry:
+    """An unsaved active entry with the opportunity's people and these figures."""
+    return OpportunityEntry(
+        opportunity=opportunity,
+        sales_cycle_id=opportunity.sales_cycle_id,
+        stage=stage,
+        previous_stage=previous_stage,
+        contact_id=opportunity.contact_id,
+        contact_company_id=opportunity.contact_company_id,
+        salesperson_id=opportunity.salesperson_id,
+        date_of_change=date_of_change,
+        active=True,
+        date_closed=date_of_change if action in (Action.WON, Action.LOST) else None,
+        action_taken=action,
+        estimated_value=figures.estimated_value,
+        chances_pct=figures.chances_pct,
+        completed_pct=figures.completed_pct,
+        probability_pct=figures.probability_pct,
+        current_value=figures.current_value,
+        estimated_close_date=figures.estimated_close_date,
+        close_reason=close_reason,
+        created_by=user if user and user.is_authenticated else None,
+    )
+
+
 def _write_entry(
     opportunity: Opportunity,
     *,
@@ -150,28 +185,17 @@ def _write_entry(
         last.days_open = (date_of_change - last.date_of_change).days
         last.active = False
         last.save(update_fields=["days_open", "active"])
-    closing = action in (Action.WON, Action.LOST)
-    entry = OpportunityEntry.objects.create(
-        opportunity=opportunity,
-        sales_cycle_id=opportunity.sales_cycle_id,
+    entry = new_entry(
+        opportunity,
+        action=action,
         stage=stage,
         previous_stage=last.stage if last else None,
-        contact_id=opportunity.contact_id,
-        contact_company_id=opportunity.contact_company_id,
-        salesperson_id=opportunity.salesperson_id,
         date_of_change=date_of_change,
-        active=True,
-        date_closed=date_of_change if closing else None,
-        action_taken=action,
-        estimated_value=figures.estimated_value,
-        chances_pct=figures.chances_pct,
-        completed_pct=figures.completed_pct,
-        probability_pct=figures.probability_pct,
-        current_value=figures.current_value,
-        estimated_close_date=figures.estimated_close_date,
+        figures=figures,
         close_reason=close_reason,
-        created_by=user if user and user.is_authenticated else None,
+        user=user,
     )
+    entry.save()
     if stage is not None:
         opportunity.stage = stage
     opportunity.estimated_value = figures.estimated_value
