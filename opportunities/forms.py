@@ -1,5 +1,7 @@
 """Forms of the opportunities app."""
 
+from typing import NamedTuple
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
+from contacts.selectors import contact_label, contact_search
 from opportunities import services
 from opportunities.models import (
     CloseReason,
@@ -89,18 +92,84 @@ def _helper(submit_label) -> FormHelper:
     return helper
 
 
+class ContactInput(NamedTuple):
+    """What the picker posts: the chosen contact's pk and the text in the box."""
+
+    pk: str
+    query: str
+
+
 class ContactPickerWidget(forms.TextInput):
-    """A search-as-you-type contact field: shows the contact, posts its pk."""
+    """A search-as-you-type contact field: shows the contact, posts its pk.
+
+    Without JavaScript the text box is posted as it is and the field looks
+    the contact up by number or name (see ``ContactChoiceField``).
+    """
 
     template_name = "opportunities/widgets/contact_picker.html"
 
+    def value_from_datadict(self, data, files, name):
+        return ContactInput(
+            pk=data.get(name) or "", query=(data.get(f"{name}_query") or "").strip()
+        )
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_query" not in data
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
+        pk, query = value if isinstance(value, ContactInput) else (value, None)
         contact = None
-        if value:
-            contact = Contact.objects.filter(pk=value).select_related("company").first()
-        context["widget"]["contact"] = contact
+        if pk:
+            contact = Contact.objects.filter(pk=pk).select_related("company").first()
+        if query is None:
+            query = contact_label(contact) if contact else ""
+        context["widget"].update(pk=contact.pk if contact else "", query=query)
         return context
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    """A contact chosen in the picker, or typed as a number or name."""
+
+    widget = ContactPickerWidget
+    shown = 5
+
+    def clean(self, value):
+        if not isinstance(value, ContactInput):
+            return super().clean(value)
+        if value.pk:
+            contact = super().clean(value.pk)
+            # Without JavaScript the old pk stays when the text is changed.
+            if not value.query or value.query == contact_label(contact):
+                return contact
+        if not value.query:
+            return super().clean(None)
+        return self._find(value.query)
+
+    def _find(self, query):
+        found = contact_search(query=query, limit=self.shown + 1)
+        if found and (found[0].number.lower() == query.lower() or len(found) == 1):
+            return found[0]
+        if not found:
+            raise ValidationError(
+                _("No contact matches “%(query)s”."),
+                code="no_match",
+                params={"query": query},
+            )
+        names = ", ".join(contact_label(c) for c in found[: self.shown])
+        raise ValidationError(
+            _(
+                "More than one contact matches “%(query)s”: %(names)s. "
+                "Type the contact's number."
+            ),
+            code="ambiguous",
+            params={"query": query, "names": names},
+        )
+
+    def has_changed(self, initial, data):
+        if isinstance(data, ContactInput):
+            data = data.pk
+        return super().has_changed(initial, data)
 
 
 class OpportunityForm(ServiceFormMixin, forms.ModelForm):
@@ -109,7 +178,7 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
     class Meta:
         model = Opportunity
         fields = ["description", "contact", "salesperson", "sales_cycle", "priority"]
-        widgets = {"contact": ContactPickerWidget}
+        field_classes = {"contact": ContactChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,6 +24,24 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_db_snapshot(django_db_setup):
+    """Let every connection wrapper restore the database after a browser test.
+
+    Playwright runs an event loop in this thread, so Django keeps connections
+    per async context and a test may get a wrapper other than the one the
+    snapshot for ``serialized_rollback`` was stored on. The snapshot is the
+    test database's, the same for all wrappers: keep it on their class.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

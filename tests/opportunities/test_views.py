@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Salesperson
+from contacts.selectors import contact_label
 from opportunities import selectors, services
 from opportunities.models import Opportunity, Status, Task
 from opportunities.moves import Move
@@ -224,9 +226,10 @@ def test_page_issues_a_fixed_number_of_queries(rep_client, own):
             user=None, opportunity=opportunity, kind="call", description="x"
         )
     SalesQuoteFactory(opportunity=opportunity)
-    # session, user, permissions, the opportunity with its joins, stages, the
-    # history, tasks, interactions, quote: the same with 1 or 6 entries.
-    assert queries_for(rep_client, url("detail", opportunity.number)) == few
+    # session, user, permissions (user and group), the opportunity with its
+    # joins, stages, the history, tasks, interactions, quote: the same with 1
+    # or 6 entries.
+    assert queries_for(rep_client, url("detail", opportunity.number)) == few == 10
 
 
 # -- create and edit ------------------------------------------------------------------
@@ -258,6 +261,76 @@ def test_rep_creates_an_opportunity_for_a_contact(rep_client, own):
         own,
         "high",
     )
+
+
+def create_with(client, own, **contact_fields):
+    return client.post(
+        url("create"),
+        {
+            "description": "Typed without JavaScript",
+            "salesperson": own.pk,
+            "sales_cycle": cycle_with_stages().pk,
+            "priority": "normal",
+            **contact_fields,
+        },
+    )
+
+
+def test_without_javascript_a_typed_contact_number_picks_the_contact(rep_client, own):
+    contact = CompanyFactory(name="Acme Oy")
+    CompanyFactory(name="Acme Holding")
+
+    create_with(rep_client, own, contact="", contact_query=f" {contact.number.lower()}")
+
+    assert Opportunity.objects.get().contact == contact
+
+
+def test_without_javascript_a_name_matching_one_contact_picks_it(rep_client, own):
+    contact = CompanyFactory(name="Kotipizza Oyj")
+    CompanyFactory(name="Acme Oy")
+
+    create_with(rep_client, own, contact_query="kotipizza")
+
+    assert Opportunity.objects.get().contact == contact
+
+
+@pytest.mark.parametrize(
+    ("query", "code"), [("Acme", "ambiguous"), ("Nobody", "no_match"), ("", "required")]
+)
+def test_without_javascript_an_unclear_contact_is_a_field_error(
+    rep_client, own, query, code
+):
+    first = CompanyFactory(name="Acme Oy")
+    CompanyFactory(name="Acme Holding")
+
+    response = create_with(rep_client, own, contact="", contact_query=query)
+
+    errors = response.context["form"].errors.as_data()["contact"]
+    assert [e.code for e in errors] == [code]
+    assert not Opportunity.objects.exists()
+    if code == "ambiguous":
+        assert first.number in str(errors[0].message % errors[0].params)
+    # The box keeps what was typed so it can be corrected.
+    assert f'value="{query}"' in response.content.decode()
+
+
+def test_without_javascript_changing_the_text_replaces_the_chosen_contact(
+    rep_client, own
+):
+    old, new = CompanyFactory(name="Old Oy"), CompanyFactory(name="New Oy")
+
+    create_with(rep_client, own, contact=old.pk, contact_query=new.number)
+
+    assert Opportunity.objects.get().contact == new
+
+
+def test_the_chosen_contact_is_kept_when_its_label_is_unchanged(rep_client, own):
+    contact = CompanyFactory()
+    label = contact_label(contact)
+
+    create_with(rep_client, own, contact=contact.pk, contact_query=label)
+
+    assert Opportunity.objects.get().contact == contact
 
 
 def test_a_rep_cannot_create_for_someone_else(rep_client):
@@ -559,6 +632,21 @@ def test_board_limits_cards_per_column_and_shows_more(client, manager, settings)
     assert len(more.context["cards"]) == 3
 
 
+def test_show_more_without_javascript_lists_the_whole_column(client, manager):
+    client.force_login(manager)
+    cycle = cycle_with_stages()
+    for _ in range(selectors.BOARD_CARDS_PER_COLUMN + 3):
+        OpportunityFactory(in_progress=True, sales_cycle=cycle)
+    OpportunityFactory(in_progress=True)  # another cycle
+
+    board = client.get(url("board_cycle", cycle.code)).content.decode()
+    link = re.search(r'<a class="btn btn-link[^"]*" href="([^"]+)"', board)[1]
+    listed = client.get(link.replace("&amp;", "&")).context["filter"].qs
+
+    assert listed.count() == selectors.BOARD_CARDS_PER_COLUMN + 3
+    assert {o.stage.number for o in listed} == {10}
+
+
 def test_board_issues_a_fixed_number_of_queries(client, manager):
     client.force_login(manager)
     cycle = cycle_with_stages()
@@ -566,8 +654,9 @@ def test_board_issues_a_fixed_number_of_queries(client, manager):
     few = queries_for(client, url("board_cycle", cycle.code))
     for _ in range(30):
         OpportunityFactory(in_progress=True, sales_cycle=cycle)
-    # session, user, permissions, cycles, stages, cards, column totals
-    assert queries_for(client, url("board_cycle", cycle.code)) == few
+    # session, user, cycles, permissions (user and group), stages, column
+    # totals (one grouped query), the cards (a window over all columns)
+    assert queries_for(client, url("board_cycle", cycle.code)) == few == 8
 
 
 @pytest.mark.parametrize(("target", "move"), [(20, "next"), (40, None), (10, None)])
@@ -603,7 +692,7 @@ def test_tasks_page_issues_a_fixed_number_of_queries(rep_client, own):
     add_tasks(20)
     # session, user, permissions, the page count, the page of tasks with their
     # opportunity, contact and salesperson
-    assert queries_for(rep_client, url("tasks")) == few
+    assert queries_for(rep_client, url("tasks")) == few == 6
 
 
 def test_update_form_issues_a_fixed_number_of_queries(rep_client, own):
@@ -613,7 +702,34 @@ def test_update_form_issues_a_fixed_number_of_queries(rep_client, own):
         opportunity = services.opportunity_advance(
             user=None, opportunity=opportunity, move=Move.UPDATE, date_of_change=TODAY
         )
+    # session, user, permissions (user and group), the opportunity with its
+    # joins, the cycle's stages, the active entry, the quote
     assert (
         queries_for(rep_client, url("advance", opportunity.number), {"move": "next"})
         == few
+        == 8
     )
+
+
+# session, user and permissions (user and group) come first on every page.
+FORM_PAGES = {
+    # the contact given in the URL, the rep's salesperson, the contact for the
+    # picker, the salesperson and cycle choices
+    "create": (lambda o: url("create") + f"?contact={o.contact_id}", 9),
+    # the opportunity, the rep's salesperson, the contact for the picker, the
+    # salesperson and cycle choices
+    "edit": (lambda o: url("edit", o.number), 9),
+    # the opportunity, its active entry, its quote, won and lost close reasons
+    "close": (lambda o: url("close", o.number), 9),
+}
+
+
+@pytest.mark.parametrize("page", FORM_PAGES)
+def test_form_pages_issue_a_fixed_number_of_queries(rep_client, own, page):
+    path, queries = FORM_PAGES[page]
+    opportunity = mine(own, in_progress=True)
+    few = queries_for(rep_client, path(opportunity))
+    for _ in range(20):
+        mine(own, in_progress=True)
+        CloseReasonFactory()
+    assert queries_for(rep_client, path(opportunity)) == few == queries
