@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint fmt migrations-check demo clean
+.PHONY: help run test lint fmt migrations-check demo clean messages
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve on http://$(HOST)"
@@ -14,6 +16,7 @@ help:
 	@echo "make fmt               ruff format and fix"
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make demo              load the demo data and logins only"
+	@echo "make messages          update locale/fi/LC_MESSAGES/django.po from the sources"
 	@echo "make clean             remove the virtual environment and the SQLite database"
 	@echo "make bench-import      benchmark the CSV import (ROWS=100000)"
 
@@ -23,14 +26,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(MO_FILES)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST)
 
-demo: $(STAMP)
+demo: $(STAMP) $(MO_FILES)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
+
+# The translations are compiled with Babel (installed with the project), so
+# running the app needs no system gettext.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# Extracting messages (make messages, and the test that every message is
+# translated) needs GNU gettext's xgettext.
+XGETTEXT := /usr/bin/xgettext
+$(XGETTEXT):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq gettext; fi
+
+messages: $(STAMP) $(XGETTEXT)
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages --locale fi --no-obsolete --add-location file --ignore '.venv/*' --ignore 'tests/*'
 
 # The browser tests drive Debian's Chromium; install it when it is missing.
 CHROMIUM := /usr/bin/chromium
@@ -38,7 +56,7 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(XGETTEXT) $(MO_FILES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contacts.models import Contact, ContactType, Salesperson
 from contacts.services import contact_create, salesperson_create, salesperson_update
@@ -59,7 +60,7 @@ class DemoLogin:
 
     @property
     def role(self) -> str:
-        return "sales manager" if self.manager else "sales rep"
+        return _("sales manager") if self.manager else _("sales rep")
 
     @property
     def group(self) -> str:
@@ -633,7 +634,10 @@ def _existing_data() -> list[str]:
     taken = get_user_model().objects.filter(
         username__in=[login.username for login in LOGINS]
     )
-    found += [f"user {name}" for name in taken.values_list("username", flat=True)]
+    found += [
+        _("user %(name)s") % {"name": name}
+        for name in taken.values_list("username", flat=True)
+    ]
     return found
 
 

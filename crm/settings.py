@@ -120,12 +120,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
+# The language when the browser asks for none we have, and of the commands.
+LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("fi", _("Finnish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True
+# Numbers shown and typed the local way: 1 234,50 in Finnish, 1,234.50 in English.
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["crm.formats"]
+# The browser's language unless the user picked one; the pick lasts a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+# ISO 4217 code of the currency all amounts are in.
+CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "EUR")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

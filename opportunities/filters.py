@@ -71,10 +71,18 @@ class OpportunityFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     value_min = django_filters.NumberFilter(
-        label=_("Value from"), field_name="estimated_value", lookup_expr="gte"
+        label=_("Value from"),
+        field_name="estimated_value",
+        lookup_expr="gte",
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     value_max = django_filters.NumberFilter(
-        label=_("Value to"), field_name="estimated_value", lookup_expr="lte"
+        label=_("Value to"),
+        field_name="estimated_value",
+        lookup_expr="lte",
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     o = django_filters.OrderingFilter(
         fields=[

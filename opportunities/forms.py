@@ -86,6 +86,15 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def decimal_field(**kwargs) -> forms.DecimalField:
+    """A number typed the active language's way: 1 234,50 or 1,234.50."""
+    return forms.DecimalField(
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
 def _helper(submit_label) -> FormHelper:
     helper = FormHelper()
     helper.add_input(Submit("submit", submit_label))
@@ -257,10 +266,10 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
         label=_("To stage"), queryset=Stage.objects.none(), required=False
     )
     date_of_change = forms.DateField(label=_("Date of change"), widget=date_input())
-    estimated_value = forms.DecimalField(
+    estimated_value = decimal_field(
         label=_("Estimated value"), min_value=0, max_digits=15, decimal_places=2
     )
-    chances_pct = forms.DecimalField(
+    chances_pct = decimal_field(
         label=_("Chances of success %"),
         min_value=0,
         max_value=100,
@@ -322,7 +331,7 @@ class CloseForm(ServiceFormMixin, forms.Form):
         label=_("Close reason"), queryset=CloseReason.objects.all()
     )
     date_closed = forms.DateField(label=_("Closing date"), widget=date_input())
-    sale_value = forms.DecimalField(
+    sale_value = decimal_field(
         label=_("Sale value"),
         min_value=0,
         max_digits=15,
@@ -378,7 +387,7 @@ class QuoteForm(ServiceFormMixin, forms.Form):
     valid_until = forms.DateField(
         label=_("Valid until"), required=False, widget=date_input()
     )
-    amount = forms.DecimalField(
+    amount = decimal_field(
         label=_("Amount excl. VAT"), min_value=0, max_digits=15, decimal_places=2
     )
     description = forms.CharField(

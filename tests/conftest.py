@@ -1,7 +1,9 @@
 """Shared fixtures."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.factories import SalespersonFactory, UserFactory
 
@@ -30,3 +32,13 @@ def rep(db):
     user = UserFactory(username="rep1", role="Sales reps")
     SalespersonFactory(code="REP1", user=user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever a request before chose.
+
+    LocaleMiddleware activates the request's language in the thread and leaves it.
+    """
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -20,66 +20,71 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contacts.models import Salesperson
 from contacts.services import salesperson_update
 
-ROLES = {
-    "rep": ("Sales reps", False, "sales rep"),
-    "manager": ("Sales managers", True, "sales manager"),
-}
+# The group (named by the roles migration), staff or not.
+ROLES = {"rep": ("Sales reps", False), "manager": ("Sales managers", True)}
 
 
 class Command(BaseCommand):
     # The input the password prompt checks for a terminal; tests pass their own.
     stealth_options = ("stdin",)
-    help = (
-        "Create (or update) the login of an existing salesperson as a sales rep or "
-        "a sales manager, and link it to the salesperson."
-    )
+
+    @property
+    def help(self):
+        return _(
+            "Create (or update) the login of an existing salesperson as a sales rep or "
+            "a sales manager, and link it to the salesperson."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("code", help="The salesperson's code, e.g. JK.")
+        parser.add_argument("code", help=_("The salesperson's code, e.g. JK."))
         parser.add_argument(
             "--role",
             choices=sorted(ROLES),
             required=True,
-            help="rep: own opportunities, no admin; manager: everyone's, staff.",
+            help=_("rep: own opportunities, no admin; manager: everyone's, staff."),
         )
         parser.add_argument(
             "--username",
-            help="The login name (default: the linked login's, when there is one).",
+            help=_("The login name (default: the linked login's, when there is one)."),
         )
         parser.add_argument(
-            "--email", help="The login's e-mail (default: the salesperson's)."
+            "--email",
+            help=_("The login's e-mail (default: the salesperson's)."),
         )
         parser.add_argument(
             "--password",
-            help="The password (beware: it stays in the shell history). "
-            "Without it the password is asked for, or generated with --no-input.",
+            help=_(
+                "The password (beware: it stays in the shell history). Without it "
+                "the password is asked for, or generated with --no-input."
+            ),
         )
         parser.add_argument(
             "--reset-password",
             action="store_true",
-            help="Give an existing login a new password (asked for or generated).",
+            help=_("Give an existing login a new password (asked for or generated)."),
         )
         parser.add_argument(
             "--no-input",
             "--noinput",
             action="store_false",
             dest="interactive",
-            help="Ask nothing: a password not given is generated and printed.",
+            help=_("Ask nothing: a password not given is generated and printed."),
         )
 
     def handle(self, *args, **options):
-        group_name, is_staff, role_name = ROLES[options["role"]]
+        group_name, is_staff = ROLES[options["role"]]
         with transaction.atomic():
             salesperson = self._salesperson(options["code"])
             group = self._group(group_name)
             user = self._user(salesperson, options["username"])
             created = user.pk is None
             if created:
-                first, _, last = salesperson.name.partition(" ")
+                first, _space, last = salesperson.name.partition(" ")
                 user.first_name, user.last_name = first, last
             if options["email"] is not None or created:
                 user.email = options["email"] or salesperson.email
@@ -99,24 +104,43 @@ class Command(BaseCommand):
             if salesperson.user_id != user.pk:
                 salesperson.user = user
                 salesperson_update(user=None, salesperson=salesperson)
-        verb = "Created" if created else "Updated"
+        messages = {
+            (True, "rep"): _(
+                "Created sales rep login '%(username)s' for salesperson %(who)s."
+            ),
+            (True, "manager"): _(
+                "Created sales manager login '%(username)s' for salesperson %(who)s."
+            ),
+            (False, "rep"): _(
+                "Updated sales rep login '%(username)s' for salesperson %(who)s."
+            ),
+            (False, "manager"): _(
+                "Updated sales manager login '%(username)s' for salesperson %(who)s."
+            ),
+        }
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {role_name} login '{user.username}' for salesperson "
-                f"{salesperson}."
+                messages[created, options["role"]]
+                % {"username": user.username, "who": salesperson}
             )
         )
         if salesperson.blocked:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Salesperson {salesperson.code} is blocked: no new "
-                    "opportunities can be given to them."
+                    _(
+                        "Salesperson %(code)s is blocked: no new opportunities "
+                        "can be given to them."
+                    )
+                    % {"code": salesperson.code}
                 )
             )
         if generated:
             self.stdout.write(
-                f"Password: {password}\n"
-                "It is shown only now; pass it on safely and have it changed."
+                _(
+                    "Password: %(password)s\n"
+                    "It is shown only now; pass it on safely and have it changed."
+                )
+                % {"password": password}
             )
 
     def _salesperson(self, code: str) -> Salesperson:
@@ -125,8 +149,11 @@ class Command(BaseCommand):
         except Salesperson.DoesNotExist:
             known = ", ".join(Salesperson.objects.values_list("code", flat=True))
             raise CommandError(
-                f"There is no salesperson with code '{code}'. Create the salesperson "
-                f"in the admin first (known codes: {known or 'none'})."
+                _(
+                    "There is no salesperson with code '%(code)s'. Create the "
+                    "salesperson in the admin first (known codes: %(known)s)."
+                )
+                % {"code": code, "known": known or _("none")}
             ) from None
 
     def _group(self, name: str) -> Group:
@@ -134,7 +161,8 @@ class Command(BaseCommand):
             return Group.objects.get(name=name)
         except Group.DoesNotExist:
             raise CommandError(
-                f"The group '{name}' is missing; run 'python manage.py migrate'."
+                _("The group '%(name)s' is missing; run 'python manage.py migrate'.")
+                % {"name": name}
             ) from None
 
     def _user(self, salesperson: Salesperson, username: str | None):
@@ -144,34 +172,41 @@ class Command(BaseCommand):
             if username is None or username == linked.get_username():
                 return linked
             raise CommandError(
-                f"Salesperson {salesperson.code} is already linked to the login "
-                f"'{linked.get_username()}'. Run the command with --username "
-                f"{linked.get_username()} to update that login, or unlink it in the "
-                "admin first."
+                _(
+                    "Salesperson %(code)s is already linked to the login "
+                    "'%(username)s'. Run the command with --username %(username)s "
+                    "to update that login, or unlink it in the admin first."
+                )
+                % {"code": salesperson.code, "username": linked.get_username()}
             )
         if not username:
             raise CommandError(
-                f"Salesperson {salesperson.code} has no login yet; give one with "
-                "--username."
+                _("Salesperson %(code)s has no login yet; give one with --username.")
+                % {"code": salesperson.code}
             )
         taken = User.objects.filter(username=username).first()
         if taken is not None:
             owner = Salesperson.objects.filter(user=taken).first()
-            whose = (
-                f"the login of salesperson {owner.code}"
-                if owner
-                else "a login not linked to a salesperson"
-            )
+            if owner:
+                message = _(
+                    "The username '%(username)s' is taken (the login of salesperson "
+                    "%(code)s). Choose another --username."
+                )
+            else:
+                message = _(
+                    "The username '%(username)s' is taken (a login not linked to a "
+                    "salesperson). Choose another --username."
+                )
             raise CommandError(
-                f"The username '{username}' is taken ({whose}). Choose another "
-                "--username."
+                message % {"username": username, "code": owner and owner.code}
             )
         user = User(username=username)
         try:
             user.clean_fields(exclude=["password"])
         except ValidationError as error:
             raise CommandError(
-                f"The username '{username}' cannot be used: {' '.join(error.messages)}"
+                _("The username '%(username)s' cannot be used: %(reason)s")
+                % {"username": username, "reason": " ".join(error.messages)}
             ) from None
         return user
 
@@ -180,7 +215,8 @@ class Command(BaseCommand):
             password_validation.validate_password(password, user)
         except ValidationError as error:
             raise CommandError(
-                "The password was refused: " + " ".join(error.messages)
+                _("The password was refused: %(reason)s")
+                % {"reason": " ".join(error.messages)}
             ) from None
 
     def _ask_or_generate(self, user, options) -> tuple[str, bool]:
@@ -188,11 +224,11 @@ class Command(BaseCommand):
         if not options["interactive"] or not stdin.isatty():
             return secrets.token_urlsafe(12), True
         while True:
-            password = getpass.getpass("Password (empty: generate one): ")
+            password = getpass.getpass(_("Password (empty: generate one): "))
             if not password:
                 return secrets.token_urlsafe(12), True
-            if getpass.getpass("Password (again): ") != password:
-                self.stderr.write("The passwords do not match; try again.")
+            if getpass.getpass(_("Password (again): ")) != password:
+                self.stderr.write(_("The passwords do not match; try again."))
                 continue
             try:
                 password_validation.validate_password(password, user)

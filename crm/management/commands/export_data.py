@@ -9,32 +9,38 @@ from crm.csvio import DELIMITERS, export_rows, registry, write_csv
 
 
 class Command(BaseCommand):
-    help = (
-        "Export KIND as CSV to FILE or to standard output; the file imports back "
-        "unchanged with import_data."
-    )
+    @property
+    def help(self):
+        return _(
+            "Export KIND as CSV to FILE or to standard output; the file imports back "
+            "unchanged with import_data."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=list(registry()), help="What to export.")
+        parser.add_argument("kind", choices=list(registry()), help=_("What to export."))
         parser.add_argument(
-            "file", nargs="?", help="The CSV file (default: standard output)."
+            "file",
+            nargs="?",
+            help=_("The CSV file (default: standard output)."),
         )
         parser.add_argument(
             "--headers",
             choices=["ours", "nav"],
             default="ours",
-            help="Column names: ours (default) or NAV's English captions.",
+            help=_("Column names: ours (default) or NAV's English captions."),
         )
         parser.add_argument(
             "--delimiter",
             choices=list(DELIMITERS),
             default=",",
-            help="Column delimiter (default: comma).",
+            help=_("Column delimiter (default: comma)."),
         )
         parser.add_argument(
             "--encoding",
             default="utf-8",
-            help="File encoding (default: utf-8; utf-8-sig adds the BOM Excel likes).",
+            help=_(
+                "File encoding (default: utf-8; utf-8-sig adds the BOM Excel likes)."
+            ),
         )
 
     def handle(self, *args, **options):

@@ -16,45 +16,52 @@ SHOWN_ERRORS = 50
 
 
 class Command(BaseCommand):
-    help = (
-        "Import KIND from a CSV file (our column names or NAV's captions). "
-        "Every row is checked first; nothing is written unless all are valid. "
-        "Exit status 0 on success, 1 when rows were rejected, 2 for unusable "
-        "arguments or files."
-    )
+    @property
+    def help(self):
+        return _(
+            "Import KIND from a CSV file (our column names or NAV's captions). "
+            "Every row is checked first; nothing is written unless all are valid. "
+            "Exit status 0 on success, 1 when rows were rejected, 2 for unusable "
+            "arguments or files."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=list(registry()), help="What to import.")
-        parser.add_argument("file", help="The CSV file.")
+        parser.add_argument("kind", choices=list(registry()), help=_("What to import."))
+        parser.add_argument("file", help=_("The CSV file."))
         parser.add_argument(
             "--delimiter",
             choices=list(DELIMITERS),
-            help="Column delimiter (default: detected from the header line).",
+            help=_("Column delimiter (default: detected from the header line)."),
         )
         parser.add_argument(
             "--encoding",
-            help="File encoding, e.g. utf-8 or cp1252 (default: detected).",
+            help=_("File encoding, e.g. utf-8 or cp1252 (default: detected)."),
         )
         parser.add_argument(
             "--date-format",
-            help="strptime format of dates, e.g. %%m/%%d/%%Y "
-            "(default: 2026-11-25 or 25.11.2026).",
+            help=_(
+                "strptime format of dates, e.g. %%m/%%d/%%Y "
+                "(default: 2026-11-25 or 25.11.2026)."
+            ),
         )
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Check everything, write nothing.",
+            help=_("Check everything, write nothing."),
         )
         parser.add_argument(
             "--ignore-unknown-columns",
             action="store_true",
-            help="Skip columns this KIND does not know, with a warning.",
+            help=_("Skip columns this KIND does not know, with a warning."),
         )
         parser.add_argument(
             "--errors-csv",
             metavar="PATH",
-            help="Write every problem to this CSV file (the console shows "
-            f"the first {SHOWN_ERRORS}).",
+            help=_(
+                "Write every problem to this CSV file (the console shows the "
+                "first %(count)d)."
+            )
+            % {"count": SHOWN_ERRORS},
         )
 
     def handle(self, *args, **options):

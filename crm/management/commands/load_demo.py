@@ -7,16 +7,19 @@ changes nothing and prints the logins again.
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from crm import demo
 
 
 class Command(BaseCommand):
-    help = (
-        "Load a small Finnish demo company (salespeople, contacts, sales cycles, "
-        "about 60 opportunities with their history) and the demo logins. Does "
-        "nothing when the demo is already loaded or the database holds other data."
-    )
+    @property
+    def help(self):
+        return _(
+            "Load a small Finnish demo company (salespeople, contacts, sales cycles, "
+            "about 60 opportunities with their history) and the demo logins. Does "
+            "nothing when the demo is already loaded or the database holds other data."
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -25,37 +28,41 @@ class Command(BaseCommand):
         if result.outcome == "skipped":
             self.stdout.write(
                 self.style.WARNING(
-                    "The demo was not loaded: the database already holds "
-                    f"{result.reason}. The demo loads only into an empty database "
-                    "(for example DATABASE_URL=sqlite:////tmp/demo.sqlite3)."
+                    _(
+                        "The demo was not loaded: the database already holds "
+                        "%(reason)s. The demo loads only into an empty database "
+                        "(for example DATABASE_URL=sqlite:////tmp/demo.sqlite3)."
+                    )
+                    % {"reason": result.reason}
                 )
             )
             return
         if result.outcome == "already_loaded":
-            self.stdout.write("The demo data is already loaded; nothing changed.")
+            self.stdout.write(_("The demo data is already loaded; nothing changed."))
         else:
             counts = result.counts
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded the demo company in {seconds:.1f} s: "
-                    f"{counts['salespeople']} salespeople, {counts['contacts']} "
-                    f"contacts, {counts['cycles']} sales cycles, "
-                    f"{counts['opportunities']} opportunities "
-                    f"({counts['not_started']} not started, "
-                    f"{counts['in_progress']} in progress, {counts['won']} won, "
-                    f"{counts['lost']} lost), {counts['tasks']} tasks."
+                    _(
+                        "Loaded the demo company in %(seconds).1f s: "
+                        "%(salespeople)d salespeople, %(contacts)d contacts, "
+                        "%(cycles)d sales cycles, %(opportunities)d opportunities "
+                        "(%(not_started)d not started, %(in_progress)d in progress, "
+                        "%(won)d won, %(lost)d lost), %(tasks)d tasks."
+                    )
+                    % {"seconds": seconds, **counts}
                 )
             )
         self._print_logins()
 
     def _print_logins(self) -> None:
-        rows = [("Username", "Password", "Role", "Salesperson")] + [
+        rows = [(_("Username"), _("Password"), _("Role"), _("Salesperson"))] + [
             (login.username, login.password, login.role, str(salesperson))
             for login, salesperson in demo.logins()
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         self.stdout.write("")
-        self.stdout.write("Demo logins:")
+        self.stdout.write(_("Demo logins:"))
         for number, row in enumerate(rows):
             line = "  ".join(
                 cell.ljust(width) for cell, width in zip(row, widths, strict=True)
@@ -64,4 +71,6 @@ class Command(BaseCommand):
                 "  " + (self.style.MIGRATE_HEADING(line) if number == 0 else line)
             )
         self.stdout.write("")
-        self.stdout.write(f"Sign in at {self.style.SUCCESS(demo.URL)}")
+        self.stdout.write(
+            _("Sign in at %(url)s") % {"url": self.style.SUCCESS(demo.URL)}
+        )
