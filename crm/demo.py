@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, ContactType, Salesperson
 from contacts.services import contact_create, salesperson_create, salesperson_update
@@ -75,11 +75,17 @@ LOGINS = (
 
 # code, name, job title, phone, commission %
 SALESPEOPLE = (
-    ("MV", "Mikko Virtanen", "Sales Manager", "+358 40 712 3401", "0"),
-    ("AH", "Anna Heikkinen", "Account Manager", "+358 40 712 3402", "3.5"),
-    ("JK", "Jussi Korhonen", "Sales Representative", "+358 40 712 3403", "4"),
-    ("LN", "Liisa Nieminen", "Key Account Manager", "+358 40 712 3404", "3"),
-    ("TL", "Tuomas Lehtonen", "Inside Sales Representative", "+358 40 712 3405", "2.5"),
+    ("MV", "Mikko Virtanen", _("Sales Manager"), "+358 40 712 3401", "0"),
+    ("AH", "Anna Heikkinen", _("Account Manager"), "+358 40 712 3402", "3.5"),
+    ("JK", "Jussi Korhonen", _("Sales Representative"), "+358 40 712 3403", "4"),
+    ("LN", "Liisa Nieminen", _("Key Account Manager"), "+358 40 712 3404", "3"),
+    (
+        "TL",
+        "Tuomas Lehtonen",
+        _("Inside Sales Representative"),
+        "+358 40 712 3405",
+        "2.5",
+    ),
 )
 
 # Which cycle a company's deals run through.
@@ -168,20 +174,30 @@ COMPANIES = (
 ACTIVITIES = (
     (
         "INITIAL",
-        "Initial contact",
+        _("Initial contact"),
         (
-            (ActivityStepType.PHONE_CALL, "Introductory phone call", "normal", ""),
-            (ActivityStepType.MEETING, "First meeting with the customer", "high", "1W"),
+            (ActivityStepType.PHONE_CALL, _("Introductory phone call"), "normal", ""),
+            (
+                ActivityStepType.MEETING,
+                _("First meeting with the customer"),
+                "high",
+                "1W",
+            ),
         ),
     ),
     (
         "PRESENT",
-        "Presentation",
+        _("Presentation"),
         (
-            (ActivityStepType.MEETING, "Product presentation on site", "high", "1W"),
+            (
+                ActivityStepType.MEETING,
+                _("Product presentation on site"),
+                "high",
+                "1W",
+            ),
             (
                 ActivityStepType.NONE,
-                "Send the presentation material",
+                _("Send the presentation material"),
                 "normal",
                 "1W+2D",
             ),
@@ -189,24 +205,39 @@ ACTIVITIES = (
     ),
     (
         "PROPOSAL",
-        "Proposal",
+        _("Proposal"),
         (
-            (ActivityStepType.NONE, "Prepare the proposal and the quote", "high", "3D"),
+            (
+                ActivityStepType.NONE,
+                _("Prepare the proposal and the quote"),
+                "high",
+                "3D",
+            ),
             (
                 ActivityStepType.PHONE_CALL,
-                "Walk the customer through the proposal",
+                _("Walk the customer through the proposal"),
                 "normal",
                 "1W",
             ),
-            (ActivityStepType.PHONE_CALL, "Follow up on the proposal", "normal", "2W"),
+            (
+                ActivityStepType.PHONE_CALL,
+                _("Follow up on the proposal"),
+                "normal",
+                "2W",
+            ),
         ),
     ),
     (
         "SIGN",
-        "Sign contract",
+        _("Sign contract"),
         (
-            (ActivityStepType.MEETING, "Contract signing meeting", "high", "1W"),
-            (ActivityStepType.NONE, "Hand the deal over to delivery", "normal", "2W"),
+            (ActivityStepType.MEETING, _("Contract signing meeting"), "high", "1W"),
+            (
+                ActivityStepType.NONE,
+                _("Hand the deal over to delivery"),
+                "normal",
+                "2W",
+            ),
         ),
     ),
 )
@@ -228,107 +259,115 @@ class DemoStage:
 CYCLES = (
     (
         "EXISTING",
-        "Existing customer",
+        _("Existing customer"),
         Method.MULTIPLY,
         (
-            DemoStage(10, "Initial contact", 5, 40, "CM+2M", "INITIAL"),
-            DemoStage(20, "Presentation", 20, 50, "CM+1M", "PRESENT", allow_skip=True),
-            DemoStage(30, "Proposal", 50, 60, "CM+1M", "PROPOSAL", quote_required=True),
-            DemoStage(40, "Negotiation", 75, 75, "2W", allow_skip=True),
-            DemoStage(50, "Sign contract", 90, 90, "1W", "SIGN"),
+            DemoStage(10, _("Initial contact"), 5, 40, "CM+2M", "INITIAL"),
+            DemoStage(
+                20, _("Presentation"), 20, 50, "CM+1M", "PRESENT", allow_skip=True
+            ),
+            DemoStage(
+                30, _("Proposal"), 50, 60, "CM+1M", "PROPOSAL", quote_required=True
+            ),
+            DemoStage(40, _("Negotiation"), 75, 75, "2W", allow_skip=True),
+            DemoStage(50, _("Sign contract"), 90, 90, "1W", "SIGN"),
         ),
     ),
     (
         "FIRSTLARGE",
-        "New large customer",
+        _("New large customer"),
         Method.MULTIPLY,
         (
-            DemoStage(10, "Initial contact", 2, 20, "CM+3M", "INITIAL"),
-            DemoStage(20, "Needs analysis", 10, 30, "CM+3M"),
-            DemoStage(30, "Presentation", 25, 40, "CM+2M", "PRESENT"),
-            DemoStage(40, "Pilot workshop", 40, 50, "CM+2M", allow_skip=True),
-            DemoStage(50, "Proposal", 60, 60, "CM+1M", "PROPOSAL", quote_required=True),
-            DemoStage(60, "Negotiation", 80, 75, "2W"),
-            DemoStage(70, "Sign contract", 95, 90, "1W", "SIGN"),
+            DemoStage(10, _("Initial contact"), 2, 20, "CM+3M", "INITIAL"),
+            DemoStage(20, _("Needs analysis"), 10, 30, "CM+3M"),
+            DemoStage(30, _("Presentation"), 25, 40, "CM+2M", "PRESENT"),
+            DemoStage(40, _("Pilot workshop"), 40, 50, "CM+2M", allow_skip=True),
+            DemoStage(
+                50, _("Proposal"), 60, 60, "CM+1M", "PROPOSAL", quote_required=True
+            ),
+            DemoStage(60, _("Negotiation"), 80, 75, "2W"),
+            DemoStage(70, _("Sign contract"), 95, 90, "1W", "SIGN"),
         ),
     ),
     (
         "FIRSTSMALL",
-        "New small customer",
+        _("New small customer"),
         Method.CHANCES,
         (
-            DemoStage(10, "Initial contact", 10, 25, "CM+1M", "INITIAL"),
-            DemoStage(20, "Presentation", 40, 50, "CM+1M", "PRESENT", allow_skip=True),
-            DemoStage(30, "Proposal", 70, 70, "2W", "PROPOSAL", quote_required=True),
-            DemoStage(40, "Sign contract", 95, 90, "1W", "SIGN"),
+            DemoStage(10, _("Initial contact"), 10, 25, "CM+1M", "INITIAL"),
+            DemoStage(
+                20, _("Presentation"), 40, 50, "CM+1M", "PRESENT", allow_skip=True
+            ),
+            DemoStage(30, _("Proposal"), 70, 70, "2W", "PROPOSAL", quote_required=True),
+            DemoStage(40, _("Sign contract"), 95, 90, "1W", "SIGN"),
         ),
     ),
 )
 
 # code, description, type, weight when picking a reason
 CLOSE_REASONS = (
-    ("BESTPRICE", "Best price", CloseReasonType.WON, 3),
-    ("RELATION", "Good relation", CloseReasonType.WON, 4),
-    ("BESTFIT", "Best fit for the need", CloseReasonType.WON, 3),
-    ("PRICEHIGH", "Price too high", CloseReasonType.LOST, 3),
-    ("COMPETITOR", "Chose a competitor", CloseReasonType.LOST, 3),
-    ("NOBUDGET", "No budget", CloseReasonType.LOST, 2),
-    ("NODECISION", "No decision, postponed", CloseReasonType.LOST, 2),
+    ("BESTPRICE", _("Best price"), CloseReasonType.WON, 3),
+    ("RELATION", _("Good relation"), CloseReasonType.WON, 4),
+    ("BESTFIT", _("Best fit for the need"), CloseReasonType.WON, 3),
+    ("PRICEHIGH", _("Price too high"), CloseReasonType.LOST, 3),
+    ("COMPETITOR", _("Chose a competitor"), CloseReasonType.LOST, 3),
+    ("NOBUDGET", _("No budget"), CloseReasonType.LOST, 2),
+    ("NODECISION", _("No decision, postponed"), CloseReasonType.LOST, 2),
 )
 
 # -- what the deals are about -------------------------------------------------------
 
 DEALS = {
     CUSTOMER: (
-        ("Additional user licences ({n})", 4_000, 15_000),
-        ("Support agreement renewal {year}", 8_000, 25_000),
-        ("Upgrade to ERP version 24", 15_000, 45_000),
-        ("Handheld scanners, {n} units", 6_000, 20_000),
-        ("Training: purchase-to-pay process", 3_000, 8_000),
-        ("Payroll integration", 10_000, 30_000),
-        ("Label printers for the warehouse", 5_000, 14_000),
-        ("BI dashboards for management", 12_000, 35_000),
-        ("EDI link to the main wholesaler", 9_000, 28_000),
-        ("Cloud migration of the ERP", 25_000, 60_000),
+        (_("Additional user licences ({n})"), 4_000, 15_000),
+        (_("Support agreement renewal {year}"), 8_000, 25_000),
+        (_("Upgrade to ERP version 24"), 15_000, 45_000),
+        (_("Handheld scanners, {n} units"), 6_000, 20_000),
+        (_("Training: purchase-to-pay process"), 3_000, 8_000),
+        (_("Payroll integration"), 10_000, 30_000),
+        (_("Label printers for the warehouse"), 5_000, 14_000),
+        (_("BI dashboards for management"), 12_000, 35_000),
+        (_("EDI link to the main wholesaler"), 9_000, 28_000),
+        (_("Cloud migration of the ERP"), 25_000, 60_000),
     ),
     LARGE: (
-        ("ERP implementation, phase 1", 90_000, 250_000),
-        ("Warehouse management system", 60_000, 180_000),
-        ("Field service mobile solution", 40_000, 120_000),
-        ("Production planning system", 70_000, 200_000),
-        ("Group-wide CRM roll-out", 50_000, 150_000),
-        ("Financial consolidation project", 45_000, 110_000),
+        (_("ERP implementation, phase 1"), 90_000, 250_000),
+        (_("Warehouse management system"), 60_000, 180_000),
+        (_("Field service mobile solution"), 40_000, 120_000),
+        (_("Production planning system"), 70_000, 200_000),
+        (_("Group-wide CRM roll-out"), 50_000, 150_000),
+        (_("Financial consolidation project"), 45_000, 110_000),
     ),
     SMALL: (
-        ("Starter ERP package, {n} users", 5_000, 15_000),
-        ("Web shop integration", 4_000, 12_000),
-        ("Time tracking app", 3_000, 9_000),
-        ("Invoice scanning service", 3_500, 10_000),
-        ("Inventory app for one warehouse", 6_000, 18_000),
+        (_("Starter ERP package, {n} users"), 5_000, 15_000),
+        (_("Web shop integration"), 4_000, 12_000),
+        (_("Time tracking app"), 3_000, 9_000),
+        (_("Invoice scanning service"), 3_500, 10_000),
+        (_("Inventory app for one warehouse"), 6_000, 18_000),
     ),
 }
 
 NOTES = {
     InteractionKind.CALL: (
-        "Called {who} to agree on the next steps.",
-        "Phone call with {who}: the budget is confirmed for this year.",
-        "{Who} asked for references; gave two customers to call.",
-        "Short call with {who} about the timetable.",
+        _("Called {who} to agree on the next steps."),
+        _("Phone call with {who}: the budget is confirmed for this year."),
+        _("{Who} asked for references; gave two customers to call."),
+        _("Short call with {who} about the timetable."),
     ),
     InteractionKind.EMAIL: (
-        "Sent the brochure and the price list to {who}.",
-        "E-mailed the meeting notes and the agreed timetable.",
-        "Answered {who}'s questions about integrations by e-mail.",
+        _("Sent the brochure and the price list to {who}."),
+        _("E-mailed the meeting notes and the agreed timetable."),
+        _("Answered {who}'s questions about integrations by e-mail."),
     ),
     InteractionKind.MEETING: (
-        "Meeting in {city} with {who} and their IT manager.",
-        "Demo of the warehouse module on site in {city}.",
-        "Lunch meeting with {who} in {city}.",
+        _("Meeting in {city} with {who} and their IT manager."),
+        _("Demo of the warehouse module on site in {city}."),
+        _("Lunch meeting with {who} in {city}."),
     ),
     InteractionKind.NOTE: (
-        "Lead from the Logistics & Supply Chain fair in Helsinki.",
-        "{Who} mentioned a competitor's offer about 10 % cheaper.",
-        "Their financial year ends in December; decision expected before that.",
+        _("Lead from the Logistics & Supply Chain fair in Helsinki."),
+        _("{Who} mentioned a cheaper offer from a competitor (about −10 %)."),
+        _("Their financial year ends in December; decision expected before that."),
     ),
 }
 
@@ -854,7 +893,7 @@ class _Loader:
             who = (
                 contact.name.split(" ")[0]
                 if contact.type == ContactType.PERSON
-                else "the customer"
+                else _("the customer")
             )
             opportunity_services.interaction_log(
                 user=user,

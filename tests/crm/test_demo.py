@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import Contact, ContactType, Salesperson
 from crm import demo
@@ -219,3 +219,18 @@ def test_a_failure_leaves_nothing_half_loaded(monkeypatch):
         load_demo()
 
     assert row_counts() == counts
+
+
+def test_the_demo_company_speaks_the_language_it_is_loaded_in(db):
+    with translation.override("fi"):
+        demo.load()
+
+    cycle = SalesCycle.objects.get(code="FIRSTSMALL")
+    assert cycle.description == "Uusi pieni asiakas"
+    assert list(cycle.stages.values_list("description", flat=True)) == [
+        "Ensikontakti",
+        "Esittely",
+        "Tarjous",
+        "Sopimuksen allekirjoitus",
+    ]
+    assert not Opportunity.objects.filter(description__contains="{").exists()
