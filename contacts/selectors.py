@@ -1,7 +1,6 @@
 """Reads of contacts and salespeople, and the opportunity figures shown with them."""
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     IntegerField,
@@ -17,49 +16,23 @@ from contacts.models import Contact, ContactType, Salesperson
 SEARCH_LIMIT = 20
 
 
-def _status_groups() -> dict[str, Q]:
-    # Imported here: opportunities depend on contacts, not the other way round.
-    from opportunities.models import CLOSED_STATUSES, Status
-
-    return {
-        "open": ~Q(status__in=CLOSED_STATUSES),
-        "won": Q(status=Status.WON),
-        "lost": Q(status=Status.LOST),
-    }
-
-
 def opportunity_figures(opportunities: QuerySet) -> dict[str, dict]:
     """Count, sums and averages of estimated and current value, open / won / lost.
 
     One query: an aggregate with a filtered Count, Sum and Avg per group.
     """
-    aggregates = {}
-    for group, condition in _status_groups().items():
-        aggregates |= {
-            f"{group}__count": Count("pk", filter=condition),
-            f"{group}__estimated_value": Sum(
-                "estimated_value", filter=condition, default=0
-            ),
-            f"{group}__current_value": Sum(
-                "current_value", filter=condition, default=0
-            ),
-            f"{group}__average_estimated_value": Avg(
-                "estimated_value", filter=condition
-            ),
-            f"{group}__average_current_value": Avg("current_value", filter=condition),
-        }
-    row = opportunities.order_by().aggregate(**aggregates)
-    figures: dict[str, dict] = {group: {} for group in _status_groups()}
-    for key, value in row.items():
-        group, measure = key.split("__")
-        figures[group][measure] = value
-    return figures
+    # Imported here: opportunities depend on contacts, not the other way round.
+    from opportunities import statistics
+
+    return statistics.nest_split(
+        opportunities.order_by().aggregate(**statistics.split_aggregates())
+    )
 
 
 def open_figures_by_salesperson(opportunities: QuerySet) -> dict[int, dict]:
     """Open count, estimated and current value per salesperson pk (one query)."""
     rows = (
-        opportunities.filter(_status_groups()["open"])
+        opportunities.open()
         .order_by()
         .values("salesperson_id")
         .annotate(

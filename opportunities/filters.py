@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Salesperson
-from opportunities.models import CLOSED_STATUSES, Opportunity, Status
+from opportunities.models import CLOSED_STATUSES, CloseReason, Opportunity, Status
 from salescycles.models import Priority, SalesCycle, Stage
 
 STATUS_GROUPS = {
@@ -69,6 +69,21 @@ class OpportunityFilter(django_filters.FilterSet):
         field_name="estimated_close_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    closed_from = django_filters.DateFilter(
+        label=_("Closed from"),
+        field_name="date_closed",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    closed_to = django_filters.DateFilter(
+        label=_("Closed to"),
+        field_name="date_closed",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    close_reason = django_filters.ModelChoiceFilter(
+        label=_("Close reason"), queryset=CloseReason.objects.all()
     )
     value_min = django_filters.NumberFilter(
         label=_("Value from"),

@@ -19,6 +19,7 @@ from opportunities import services
 from opportunities.models import OpportunityEntry
 from opportunities.moves import Move
 from tests.factories import (
+    CloseReasonFactory,
     OpportunityFactory,
     SalespersonFactory,
     TaskFactory,
@@ -160,6 +161,38 @@ def test_a_manager_sees_everyones_pipeline(client, manager, pipelines):
     assert response.context["top_opportunities"][0] == pipelines["others"]
     assert len(response.context["recent_entries"]) == 8  # two per started one
     assert response.context["recent_entries"][0].opportunity == pipelines["others"]
+    by_salesperson = response.context["by_salesperson"]
+    assert [row["salesperson__code"] for row in by_salesperson] == [
+        pipelines["others"].salesperson.code,
+        "REP1",
+    ]
+    assert by_salesperson[1]["count"] == 3
+    assert by_salesperson[1]["overdue"] == 1
+    assert by_salesperson[0]["estimated_value"] == Decimal(9000)
+
+
+def test_home_shows_what_was_won_this_quarter(client, rep, own, cycle):
+    reason = CloseReasonFactory(won=True)
+    for value, closed_on in ((700, TODAY), (900, TODAY - datetime.timedelta(days=400))):
+        opportunity = OpportunityFactory(
+            salesperson=own,
+            sales_cycle=cycle,
+            creation_date=TODAY - datetime.timedelta(days=500),
+        )
+        services.opportunity_close(
+            user=None,
+            opportunity=opportunity,
+            outcome="won",
+            close_reason=reason,
+            date_closed=closed_on,
+            sale_value=Decimal(value),
+        )
+    client.force_login(rep)
+
+    response = client.get(reverse("home"))
+
+    assert response.context["cues"]["won_quarter"] == Decimal(700)
+    assert response.context["by_salesperson"] == []  # a rep's home has no table
 
 
 def test_recent_changes_are_the_last_ten_entries(client, manager, cycle):
@@ -207,8 +240,9 @@ def test_home_page_queries_do_not_grow_with_rows(
     # 5 the opportunity cues (one aggregate with filtered Count and Sum),
     # 6 the task cues (one aggregate), 7 the top 5 with contact, salesperson,
     # etc. joined (for_list), 8 the last 10 entries with opportunity, stage,
-    # salesperson and user joined. The template reads only those.
-    with django_assert_num_queries(8):
+    # salesperson and user joined; a manager's 9: the open pipeline by
+    # salesperson. The template reads only those.
+    with django_assert_num_queries(9 if who == "manager" else 8):
         response = client.get(reverse("home"))
 
     visible = rows if who == "manager" else (rows + 1) // 2

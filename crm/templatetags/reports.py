@@ -1,0 +1,24 @@
+"""``{{ value|cell:column.kind }}``: a report table's cell in the reader's language."""
+
+from django import template
+from django.utils.formats import number_format
+
+from crm.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def cell(value, kind: str) -> str:
+    """A count, amount, percentage or number of days written the local way."""
+    if value is None or value == "":
+        return "—" if kind != "text" else ""
+    if kind == "money":
+        return format_money(value)
+    if kind in ("count", "number"):
+        return number_format(value, 0, force_grouping=True)
+    if kind == "percent":
+        return f"{number_format(value, 1, force_grouping=True)} %"
+    if kind == "days":
+        return number_format(value, 1, force_grouping=True)
+    return str(value)

@@ -1,0 +1,409 @@
+"""Statistics of opportunities, computed by the database.
+
+Every function takes the opportunities to count (already scoped to what the user
+may see and narrowed by the page's filters) and runs a fixed number of grouped
+queries whatever their number. Python only puts the grouped rows in order,
+fills in the empty cells and divides sums by counts.
+
+Definitions (the spec's section 9, made explicit):
+- open = not started or in progress; won and lost are the closed statuses, by
+  the opportunity's status now (a reopened opportunity is open again);
+- won value = the sale value (a won opportunity's estimated value); lost value =
+  the estimated value when it was lost;
+- win rate = won / (won + lost), by count and by value;
+- days to close = date closed − creation date;
+- time in a stage = the days open of an opportunity's superseded entries at the
+  stage, added up per opportunity (updates split a stay into several entries),
+  averaged over the opportunities that left the stage;
+- furthest stage reached = the highest stage number among an opportunity's
+  entries.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import (
+    Coalesce,
+    TruncDay,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
+
+from opportunities.models import CLOSED_STATUSES, OpportunityEntry, Status
+
+# Sums of many values need more digits than one value's 15.
+TOTAL = DecimalField(max_digits=20, decimal_places=2)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+STATUS_GROUPS = {
+    "open": ~Q(status__in=CLOSED_STATUSES),
+    "won": Q(status=Status.WON),
+    "lost": Q(status=Status.LOST),
+}
+
+PERIODS = {
+    "day": TruncDay,
+    "week": TruncWeek,
+    "month": TruncMonth,
+    "quarter": TruncQuarter,
+    "year": TruncYear,
+}
+
+
+class DaysBetween(Func):
+    """Whole days from ``start`` to ``end`` (two date columns), as an integer."""
+
+    output_field = IntegerField()
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+
+    def __init__(self, end, start, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def ratio(part, whole, places: Decimal = TENTH) -> Decimal | None:
+    """``part`` as a percentage of ``whole``; None when ``whole`` is zero."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(places, ROUND_HALF_UP)
+
+
+def average(total, count) -> Decimal | None:
+    """``total / count`` to the cent; None for no rows."""
+    if not count:
+        return None
+    return (Decimal(total) / count).quantize(CENT, ROUND_HALF_UP)
+
+
+# -- open / won / lost ------------------------------------------------------------
+
+
+def split_aggregates() -> dict:
+    """Count, sums and averages of estimated and current value, open / won / lost.
+
+    Keys are ``<group>__<measure>``; for ``aggregate()`` or a grouped ``annotate()``.
+    """
+    aggregates = {}
+    for group, condition in STATUS_GROUPS.items():
+        aggregates |= {
+            f"{group}__count": Count("pk", filter=condition),
+            f"{group}__estimated_value": Sum(
+                "estimated_value", filter=condition, default=0, output_field=TOTAL
+            ),
+            f"{group}__current_value": Sum(
+                "current_value", filter=condition, default=0, output_field=TOTAL
+            ),
+            f"{group}__average_estimated_value": Avg(
+                "estimated_value", filter=condition, output_field=TOTAL
+            ),
+            f"{group}__average_current_value": Avg(
+                "current_value", filter=condition, output_field=TOTAL
+            ),
+        }
+    return aggregates
+
+
+def nest_split(row: dict) -> dict:
+    """``{"open__count": 1, ...}`` as ``{"open": {"count": 1}, ...}`` plus win rates."""
+    figures: dict = {group: {} for group in STATUS_GROUPS}
+    for key, value in row.items():
+        group, _sep, measure = key.partition("__")
+        if group in figures:
+            if measure.startswith("average") and value is not None:
+                value = Decimal(value).quantize(CENT, ROUND_HALF_UP)
+            figures[group][measure] = value
+    won, lost = figures["won"], figures["lost"]
+    figures["win_rate"] = ratio(won["count"], won["count"] + lost["count"])
+    figures["win_rate_value"] = ratio(
+        won["estimated_value"], won["estimated_value"] + lost["estimated_value"]
+    )
+    return figures
+
+
+def split_rows(opportunities: QuerySet, key) -> QuerySet:
+    """Rows of ``group_key`` and the ``split_aggregates`` per value of ``key``.
+
+    ``key`` is a field name or an expression. Unordered: order it to page it.
+    """
+    return (
+        opportunities.order_by()
+        .annotate(group_key=F(key) if isinstance(key, str) else key)
+        .values("group_key")
+        .annotate(**split_aggregates())
+    )
+
+
+def split_by(opportunities: QuerySet, key) -> dict:
+    """Open / won / lost figures and win rates per value of ``key`` (one query),
+    as ``nest_split`` gives them."""
+    return {
+        row.pop("group_key"): nest_split(row) for row in split_rows(opportunities, key)
+    }
+
+
+def contact_company_key():
+    """An opportunity's company, or its contact when that is a person of none."""
+    return Coalesce("contact_company_id", "contact_id")
+
+
+def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the calendar quarter ``day`` falls in."""
+    first = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return first, add_months(first, 3) - datetime.timedelta(days=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_by(opportunities: QuerySet, key, today: datetime.date) -> dict:
+    """Per ``key``: won this quarter, open closing this quarter, overdue (one query).
+
+    What a manager reads to see who is behind: what was won, what is still
+    expected (estimated and weighted) and what is late.
+    """
+    first, last = quarter_of(today)
+    is_open = STATUS_GROUPS["open"]
+    won = Q(status=Status.WON, date_closed__range=(first, last))
+    closing = is_open & Q(estimated_close_date__range=(today, last))
+    overdue = is_open & Q(estimated_close_date__lt=today)
+    money = {"default": 0, "output_field": TOTAL}
+    rows = (
+        opportunities.order_by()
+        .annotate(group_key=F(key) if isinstance(key, str) else key)
+        .values("group_key")
+        .annotate(
+            won_count=Count("pk", filter=won),
+            won_value=Sum("estimated_value", filter=won, **money),
+            closing_count=Count("pk", filter=closing),
+            closing_estimated_value=Sum("estimated_value", filter=closing, **money),
+            closing_current_value=Sum("current_value", filter=closing, **money),
+            overdue_count=Count("pk", filter=overdue),
+            overdue_estimated_value=Sum("estimated_value", filter=overdue, **money),
+        )
+    )
+    return {row.pop("group_key"): row for row in rows}
+
+
+# -- the pipeline by stage ---------------------------------------------------------
+
+
+def open_by_stage(opportunities: QuerySet) -> dict[tuple, dict]:
+    """Open count, estimated and current value per (cycle pk, stage pk) (one query).
+
+    A not-started opportunity stands on no stage: its key is (cycle pk, None).
+    """
+    rows = (
+        opportunities.open()
+        .order_by()
+        .values("sales_cycle_id", "stage_id")
+        .annotate(
+            count=Count("pk"),
+            estimated_value=Sum("estimated_value", output_field=TOTAL),
+            current_value=Sum("current_value", output_field=TOTAL),
+        )
+    )
+    return {(row.pop("sales_cycle_id"), row.pop("stage_id")): row for row in rows}
+
+
+def stage_durations(opportunities: QuerySet) -> dict[int, dict]:
+    """Per stage pk: NAV's average days open of superseded entries, and our time
+    in the stage per opportunity that left it (one query)."""
+    rows = (
+        OpportunityEntry.objects.filter(
+            opportunity__in=opportunities.values("pk"),
+            active=False,
+            stage__isnull=False,
+        )
+        .order_by()
+        .values("stage_id")
+        .annotate(
+            entries=Count("pk"),
+            average_days_open=Avg("days_open"),
+            total_days=Sum("days_open"),
+            opportunities=Count("opportunity_id", distinct=True),
+        )
+    )
+    return {
+        row["stage_id"]: {
+            "average_days_open": Decimal(row["average_days_open"]).quantize(
+                TENTH, ROUND_HALF_UP
+            ),
+            "average_days_in_stage": (
+                Decimal(row["total_days"]) / row["opportunities"]
+            ).quantize(TENTH, ROUND_HALF_UP),
+            "opportunities": row["opportunities"],
+        }
+        for row in rows
+    }
+
+
+def furthest_stage_reached(opportunities: QuerySet) -> dict[tuple, dict]:
+    """Closed opportunities per (cycle pk, status, furthest stage number) (one query).
+
+    The furthest stage is the highest stage number among the opportunity's
+    entries; None for one closed before it started.
+    """
+    furthest = (
+        OpportunityEntry.objects.filter(opportunity=OuterRef("pk"), stage__isnull=False)
+        .order_by()
+        .values("opportunity")
+        .annotate(top=Max("stage__number"))
+        .values("top")
+    )
+    rows = (
+        opportunities.closed()
+        .order_by()
+        .annotate(furthest=Subquery(furthest, output_field=IntegerField()))
+        .values("sales_cycle_id", "status", "furthest")
+        .annotate(
+            count=Count("pk"),
+            value=Sum("estimated_value", output_field=TOTAL),
+        )
+    )
+    return {
+        (row["sales_cycle_id"], row["status"], row["furthest"]): {
+            "count": row["count"],
+            "value": row["value"],
+        }
+        for row in rows
+    }
+
+
+def days_to_close(opportunities: QuerySet) -> dict[str, Decimal | None]:
+    """Average days from creation to closing, for won and for lost (one query)."""
+    days = DaysBetween("date_closed", "creation_date")
+    row = (
+        opportunities.closed()
+        .order_by()
+        .aggregate(
+            won=Avg(days, filter=Q(status=Status.WON)),
+            lost=Avg(days, filter=Q(status=Status.LOST)),
+        )
+    )
+    return {
+        outcome: None if value is None else Decimal(value).quantize(TENTH)
+        for outcome, value in row.items()
+    }
+
+
+def by_close_reason(opportunities: QuerySet) -> dict[int, dict]:
+    """Closed opportunities per close reason pk: count, value, average (one query)."""
+    rows = (
+        opportunities.closed()
+        .order_by()
+        .values("close_reason_id")
+        .annotate(
+            count=Count("pk"),
+            value=Sum("estimated_value", output_field=TOTAL),
+        )
+    )
+    return {
+        row["close_reason_id"]: {
+            "count": row["count"],
+            "value": row["value"],
+            "average_value": average(row["value"], row["count"]),
+        }
+        for row in rows
+    }
+
+
+# -- by period ----------------------------------------------------------------------
+
+
+def period_starts(
+    period: str, start: datetime.date, end: datetime.date
+) -> list[datetime.date]:
+    """The first day of every ``period`` that overlaps [start, end], in order."""
+    if period == "day":
+        first, step = start, None
+    elif period == "week":
+        first, step = start - datetime.timedelta(days=start.weekday()), None
+    else:
+        months = {"month": 1, "quarter": 3, "year": 12}[period]
+        if period == "quarter":
+            first = quarter_of(start)[0]
+        elif period == "year":
+            first = datetime.date(start.year, 1, 1)
+        else:
+            first = start.replace(day=1)
+        step = months
+    starts = []
+    day = first
+    while day <= end:
+        starts.append(day)
+        if step is None:
+            day += datetime.timedelta(days=1 if period == "day" else 7)
+        else:
+            day = add_months(day, step)
+    return starts
+
+
+def period_end(period: str, first: datetime.date) -> datetime.date:
+    """The last day of the ``period`` that starts on ``first``."""
+    if period == "day":
+        return first
+    if period == "week":
+        return first + datetime.timedelta(days=6)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    return add_months(first, months) - datetime.timedelta(days=1)
+
+
+def as_date(value) -> datetime.date:
+    """A truncated date from the database (a datetime on some backends)."""
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def by_period(
+    opportunities: QuerySet,
+    *,
+    date_field: str,
+    period: str,
+    keys: tuple = (),
+    measures: dict | None = None,
+) -> list[dict]:
+    """Rows of count and sums per ``period`` of ``date_field`` and ``keys`` (one query).
+
+    Each row has ``period`` (its first day), the ``keys`` and ``count``,
+    ``estimated_value`` and ``current_value`` unless ``measures`` says otherwise.
+    """
+    measures = measures or {
+        "count": Count("pk"),
+        "estimated_value": Sum("estimated_value", output_field=TOTAL),
+        "current_value": Sum("current_value", output_field=TOTAL),
+    }
+    rows = (
+        opportunities.order_by()
+        .annotate(period=PERIODS[period](date_field))
+        .values("period", *keys)
+        .annotate(**measures)
+    )
+    return [row | {"period": as_date(row["period"])} for row in rows]
