@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP) $(MO_FILES)
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
+	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo --url http://$(HOST)/
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST)
 
 demo: $(STAMP) $(MO_FILES)

@@ -55,6 +55,19 @@ def targets(move: str, stages: Sequence[Stage], current: Stage | None) -> list[S
     return []
 
 
+def default_target(move: str, candidates: Sequence[Stage]) -> Stage:
+    """The target the update form proposes among ``candidates``.
+
+    A skip or jump back proposes the nearest stage past the neighbouring one
+    (the neighbour is what next and previous are for); other moves have one.
+    """
+    if move == Move.SKIP and len(candidates) > 1:
+        return candidates[1]
+    if move == Move.JUMP_BACK and len(candidates) > 1:
+        return candidates[-2]
+    return candidates[0]
+
+
 def available(stages: Sequence[Stage], current: Stage | None) -> dict[str, list[Stage]]:
     """Every available move with its target stages, in the wizard's order."""
     options = {move: targets(move, stages, current) for move in Move.values}

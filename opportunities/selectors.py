@@ -40,7 +40,7 @@ def board_columns(
     )
     cards = (
         ranked.filter(rank__lte=limit)
-        .select_related("contact")
+        .select_related("contact", "salesperson")
         .order_by("stage_id", "rank")
     )
     totals = {
@@ -73,7 +73,7 @@ def stage_cards(
     """More cards of one board column ("show more")."""
     return list(
         opportunities.filter(stage=stage, status=Status.IN_PROGRESS)
-        .select_related("contact")
+        .select_related("contact", "salesperson")
         .order_by(F("estimated_close_date").asc(nulls_last=True), "number")[
             offset : offset + limit
         ]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Salesperson
@@ -121,7 +122,7 @@ def _date_of_change(
         errors[field] = ValidationError(
             _("The date cannot be before %(date)s, the date of the last change."),
             code="date_before_last_entry",
-            params={"date": floor.isoformat()},
+            params={"date": date_format(floor, "SHORT_DATE_FORMAT")},
         )
     return given
 
@@ -474,8 +475,9 @@ def opportunity_advance(
                 params={"stage": target},
             )
         date = _date_of_change(opp, last, date_of_change, errors)
+        defaults = _move_defaults(move, target, last, quote, date)
         if estimated_value is None:
-            estimated_value = _default_value(last, quote)
+            estimated_value = defaults["estimated_value"]
         if estimated_value < 0 or (estimated_value == 0 and move != moves.Move.START):
             errors["estimated_value"] = ValidationError(
                 _("Enter an estimated value greater than zero."),
@@ -484,14 +486,14 @@ def opportunity_advance(
         if chances_pct:
             chances_pct = money(chances_pct)
         if not chances_pct:
-            chances_pct = target.chances_pct
+            chances_pct = defaults["chances_pct"]
         elif not ZERO < chances_pct <= HUNDRED:
             errors["chances_pct"] = ValidationError(
                 _("Chances of success must be more than 0 and at most 100 %."),
                 code="chances_out_of_range",
             )
         if estimated_close_date is None:
-            estimated_close_date = dateformula.apply(target.date_formula, date)
+            estimated_close_date = defaults["estimated_close_date"]
         elif estimated_close_date < date:
             errors["estimated_close_date"] = ValidationError(
                 _("The estimated close date cannot be before the date of change."),
@@ -576,6 +578,32 @@ def _default_value(last: OpportunityEntry | None, quote: SalesQuote | None) -> D
     return last.estimated_value if last else ZERO
 
 
+def _move_defaults(
+    move: str,
+    target: Stage,
+    last: OpportunityEntry | None,
+    quote: SalesQuote | None,
+    date: datetime.date,
+) -> dict:
+    """What a move writes for the estimates the user leaves out.
+
+    Moving to a stage proposes the stage's chances and close date formula. An
+    update keeps the chances and close date it updates (a later close date than
+    the date of change): taking the stage's would silently undo the rep's own.
+    """
+    close_date = dateformula.apply(target.date_formula, date)
+    chances = target.chances_pct
+    if move == moves.Move.UPDATE and last is not None and last.stage_id == target.pk:
+        chances = last.chances_pct or chances
+        if last.estimated_close_date:
+            close_date = max(last.estimated_close_date, date)
+    return {
+        "estimated_value": _default_value(last, quote),
+        "chances_pct": chances,
+        "estimated_close_date": close_date,
+    }
+
+
 def advance_defaults(
     opportunity: Opportunity,
     move: str,
@@ -588,9 +616,7 @@ def advance_defaults(
     date = max(today or timezone.localdate(), floor)
     return {
         "date_of_change": date,
-        "estimated_value": _default_value(last, _quote(opportunity)),
-        "chances_pct": target.chances_pct,
-        "estimated_close_date": dateformula.apply(target.date_formula, date),
+        **_move_defaults(move, target, last, _quote(opportunity), date),
     }
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
@@ -81,10 +82,14 @@ class ServiceFormView(OpportunityMixin, FormView):
         }
 
     def form_valid(self, form):
-        if form.save() is None:
+        result = form.save()
+        if result is None:
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
+        messages.success(self.request, self.get_success_message(form, result))
         return super().form_valid(form)
+
+    def get_success_message(self, form, result) -> str:
+        return self.success_message
 
 
 # -- list -------------------------------------------------------------------------
@@ -311,7 +316,15 @@ class AdvanceView(ServiceFormView):
 
     template_name = "opportunities/advance_form.html"
     form_class = AdvanceForm
-    success_message = _("The opportunity moved on.")
+
+    def get_success_message(self, form, result) -> str:
+        move = form.cleaned_data["move"]
+        params = {"number": result.number, "stage": result.stage}
+        if move == moves.Move.START:
+            return _("Opportunity %(number)s started at stage %(stage)s.") % params
+        if move == moves.Move.UPDATE:
+            return _("The estimates of opportunity %(number)s are updated.") % params
+        return _("Opportunity %(number)s moved to stage %(stage)s.") % params
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.get_opportunity().is_closed:
@@ -333,7 +346,7 @@ class AdvanceView(ServiceFormView):
         targets = options[move]
         target = next(
             (s for s in targets if str(s.pk) == self.request.GET.get("target_stage")),
-            targets[0] if len(targets) == 1 else targets[-1],
+            moves.default_target(move, targets),
         )
         opportunity = self.get_opportunity()
         return {
@@ -375,7 +388,7 @@ class AdvanceView(ServiceFormView):
 class CloseView(ServiceFormView):
     template_name = "opportunities/close_form.html"
     form_class = CloseForm
-    success_message = _("The opportunity is closed.")
+    success_message = gettext_lazy("The opportunity is closed.")
 
     def get_initial(self):
         opportunity = self.get_opportunity()
@@ -413,22 +426,22 @@ class CloseView(ServiceFormView):
 class QuoteCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = QuoteForm
-    success_message = _("The sales quote is linked to the opportunity.")
-    extra_context = {"title": _("New sales quote")}
+    success_message = gettext_lazy("The sales quote is linked to the opportunity.")
+    extra_context = {"title": gettext_lazy("New sales quote")}
 
 
 class InteractionCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = InteractionForm
-    success_message = _("Interaction logged.")
-    extra_context = {"title": _("Log an interaction")}
+    success_message = gettext_lazy("Interaction logged.")
+    extra_context = {"title": gettext_lazy("Log an interaction")}
 
 
 class TaskCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = TaskForm
-    success_message = _("Task added.")
-    extra_context = {"title": _("New task")}
+    success_message = gettext_lazy("Task added.")
+    extra_context = {"title": gettext_lazy("New task")}
 
 
 class OpportunityActionView(OpportunityMixin, View):
@@ -453,14 +466,14 @@ class OpportunityActionView(OpportunityMixin, View):
 
 
 class ReopenView(OpportunityActionView):
-    success_message = _("The opportunity is open again.")
+    success_message = gettext_lazy("The opportunity is open again.")
 
     def act(self, opportunity):
         services.opportunity_reopen(user=self.request.user, opportunity=opportunity)
 
 
 class DeleteView(OpportunityActionView):
-    success_message = _("The opportunity was deleted.")
+    success_message = gettext_lazy("The opportunity was deleted.")
 
     def act(self, opportunity):
         services.opportunity_delete(user=self.request.user, opportunity=opportunity)

@@ -8,9 +8,29 @@
     let timer = null;
     let request = 0;
 
+    let active = -1;  // the highlighted result, moved with the arrow keys
+
+    function options() {
+      return Array.from(list.querySelectorAll("li"));
+    }
+    function highlight(index) {
+      const items = options();
+      active = items.length ? (index + items.length) % items.length : -1;
+      items.forEach((item, i) => {
+        item.classList.toggle("active", i === active);
+        item.setAttribute("aria-selected", String(i === active));
+      });
+      if (active >= 0) {
+        query.setAttribute("aria-activedescendant", items[active].id);
+        items[active].scrollIntoView({ block: "nearest" });
+      } else {
+        query.removeAttribute("aria-activedescendant");
+      }
+    }
     function close() {
       list.hidden = true;
       query.setAttribute("aria-expanded", "false");
+      highlight(-1);
     }
     function choose(item) {
       value.value = item.id;
@@ -26,16 +46,18 @@
       if (!response.ok || mine !== request) return;
       const data = await response.json();
       list.replaceChildren();
-      for (const item of data.results) {
+      data.results.forEach((item, index) => {
         const option = document.createElement("li");
         option.className = "list-group-item list-group-item-action";
+        option.id = list.id + "_" + index;
         option.setAttribute("role", "option");
         option.textContent = item.label;
         option.addEventListener("mousedown", (event) => { event.preventDefault(); choose(item); });
         list.appendChild(option);
-      }
+      });
       list.hidden = data.results.length === 0;
       query.setAttribute("aria-expanded", String(!list.hidden));
+      highlight(0);
     }
     query.addEventListener("input", () => {
       value.value = "";
@@ -43,10 +65,17 @@
       timer = setTimeout(search, 200);
     });
     query.addEventListener("keydown", (event) => {
-      const first = list.querySelector("li");
-      if (event.key === "Enter" && !list.hidden && first) {
+      const items = options();
+      if (list.hidden || !items.length) {
+        if (event.key === "ArrowDown" && query.value.trim()) search();
+        return;
+      }
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
-        first.dispatchEvent(new MouseEvent("mousedown"));
+        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        items[Math.max(active, 0)].dispatchEvent(new MouseEvent("mousedown"));
       } else if (event.key === "Escape") {
         close();
       }

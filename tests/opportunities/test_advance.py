@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from opportunities import services
 from opportunities.models import Action, Opportunity, Status, Task, TaskStatus
@@ -203,6 +203,34 @@ def test_chances_and_completed_default_from_the_target_stage(
     assert entry.stage.number == target
     assert entry.chances_pct == Decimal(chances)
     assert entry.completed_pct == Decimal(completed)
+
+
+def test_an_update_keeps_the_chances_and_close_date_it_updates():
+    opp = OpportunityFactory(in_progress=True)
+    opp = advance(
+        opp,
+        Move.UPDATE,
+        date_of_change=LATER,
+        chances_pct=Decimal("45.5"),
+        estimated_close_date=LATER + datetime.timedelta(days=60),
+    )
+
+    defaults = services.advance_defaults(opp, Move.UPDATE, opp.stage, today=LATER)
+    opp = advance(opp, Move.UPDATE, date_of_change=LATER, estimated_value=Decimal(5))
+
+    assert defaults["chances_pct"] == Decimal("45.5")
+    assert defaults["estimated_close_date"] == LATER + datetime.timedelta(days=60)
+    assert last_entry(opp).chances_pct == Decimal("45.5")
+    assert last_entry(opp).estimated_close_date == LATER + datetime.timedelta(days=60)
+
+
+def test_a_move_to_another_stage_proposes_that_stages_chances():
+    opp = OpportunityFactory(in_progress=True)
+    opp = advance(opp, Move.UPDATE, date_of_change=LATER, chances_pct=Decimal("45.5"))
+
+    opp = advance(opp, Move.NEXT, date_of_change=LATER)
+
+    assert last_entry(opp).chances_pct == Decimal(40)
 
 
 def test_chances_left_zero_take_the_target_stage_value():
@@ -438,6 +466,20 @@ def test_date_of_change_cannot_go_before_the_last_entry(move):
         advance(opp, move, date_of_change=START_DATE - DAY)
 
     assert error_codes(exc.value) == {"date_of_change": ["date_before_last_entry"]}
+
+
+@pytest.mark.parametrize(
+    ("language", "written"), [("en", "5 Jan 2026"), ("fi", "5.1.2026")]
+)
+def test_the_refused_date_is_written_the_readers_way(language, written):
+    opp = OpportunityFactory(in_progress=True)  # started on 5 Jan 2026
+
+    with translation.override(language):
+        with pytest.raises(ValidationError) as exc:
+            advance(opp, Move.UPDATE, date_of_change=START_DATE - DAY)
+        message = exc.value.messages[0]
+
+    assert written in message
 
 
 def test_date_of_change_may_equal_the_last_entrys():

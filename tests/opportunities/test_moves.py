@@ -6,7 +6,13 @@ Stages are unsaved: the rules look at numbers, ``allow_skip`` and identity only.
 import pytest
 
 from opportunities.models import Action
-from opportunities.moves import Move, action_taken, available, targets
+from opportunities.moves import (
+    Move,
+    action_taken,
+    available,
+    default_target,
+    targets,
+)
 from salescycles.models import Stage
 
 S = True  # allows skip
@@ -197,3 +203,29 @@ def test_action_taken(move, current, target, expected):
     result = action_taken(move, stage(ACTION_STAGES, target), ACTION_STAGES, here)
 
     assert result == expected
+
+
+# -- what the update form proposes --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("move", "current", "expected"),
+    [
+        # Past the neighbour: that is what next and previous are for.
+        (Move.SKIP, 10, 30),
+        (Move.JUMP_BACK, 90, 30),
+        (Move.NEXT, 10, 20),
+        (Move.UPDATE, 35, 35),
+    ],
+)
+def test_default_target_is_the_nearest_past_the_neighbour(move, current, expected):
+    chain = make_stages((10, N), (20, S), (30, S), (35, N), (90, N))
+    here = stage(chain, current)
+
+    assert default_target(move, targets(move, chain, here)).number == expected
+
+
+def test_a_skip_with_one_target_proposes_it():
+    chain = make_stages((10, N), (20, S))
+
+    assert default_target(Move.SKIP, targets(Move.SKIP, chain, chain[0])).number == 20

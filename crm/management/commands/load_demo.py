@@ -21,6 +21,13 @@ class Command(BaseCommand):
             "nothing when the demo is already loaded or the database holds other data."
         )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default=demo.URL,
+            help=_("The address the app is served at, printed with the logins."),
+        )
+
     def handle(self, *args, **options):
         started = time.monotonic()
         result = demo.load()
@@ -53,9 +60,9 @@ class Command(BaseCommand):
                     % {"seconds": seconds, **counts}
                 )
             )
-        self._print_logins()
+        self._print_logins(options["url"])
 
-    def _print_logins(self) -> None:
+    def _print_logins(self, url: str) -> None:
         rows = [(_("Username"), _("Password"), _("Role"), _("Salesperson"))] + [
             (login.username, login.password, login.role, str(salesperson))
             for login, salesperson in demo.logins()
@@ -71,6 +78,4 @@ class Command(BaseCommand):
                 "  " + (self.style.MIGRATE_HEADING(line) if number == 0 else line)
             )
         self.stdout.write("")
-        self.stdout.write(
-            _("Sign in at %(url)s") % {"url": self.style.SUCCESS(demo.URL)}
-        )
+        self.stdout.write(_("Sign in at %(url)s") % {"url": self.style.SUCCESS(url)})
