@@ -28,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
+from crm import bulk
+
 BATCH = 1000
 IN_CHUNK = 10000  # keys per IN (...) query: SQLite takes at most 32766 variables
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
@@ -286,6 +288,9 @@ class Importer:
     # Rows checked and written at a time; None: the whole file at once (needed
     # when rows refer to rows anywhere in the file, like contacts' companies).
     chunk_size: int | None = None
+    # Tables a large file loads in bulk: their foreign keys are checked once at
+    # the end instead of row by row (crm.bulk.foreign_keys_checked_at_end).
+    bulk_models: tuple = ()
 
     def __init__(self, problems: Problems):
         self.problems = problems
@@ -516,10 +521,16 @@ def run_import(
                 _("Unknown encoding “%(name)s”.") % {"name": options.encoding}
             ) from exc
     header_bad = False
+    bulk_models = importer.bulk_models if not options.dry_run else ()
+    if not bulk.worth_checking_keys_at_end(bulk_models, bulk.count_lines(file_path)):
+        bulk_models = ()
     try:
         # One transaction, rolled back unless every row is valid; importers
         # with a chunk size check and write chunk by chunk so memory stays flat.
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            bulk.foreign_keys_checked_at_end(bulk_models),
+        ):
             size = importer.chunk_size or sys.maxsize
             for chunk in _chunks(
                 read_rows(importer, file_path, options, progress), size

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Salesperson
+from crm import bulk
 from crm.csvio import BATCH, IN_CHUNK, Column, Importer, Row, choice_column, fetch
 from crm.services import number_series_take
 from opportunities.models import (
@@ -27,7 +28,7 @@ from opportunities.models import (
     Status,
     Task,
 )
-from opportunities.services import Figures, new_entry
+from opportunities.services import Figures, entry_values, new_entry
 from salescycles import dateformula
 from salescycles.models import Priority, SalesCycle, Stage
 
@@ -75,6 +76,7 @@ class OpportunityImporter(Importer):
     model = Opportunity
     key = ("number",)
     chunk_size = 5000
+    bulk_models = (Opportunity, OpportunityEntry)
     columns = [
         Column("number", "No."),
         Column("description", "Description", required=True),
@@ -358,18 +360,29 @@ class OpportunityImporter(Importer):
             self.error(row, column, message)
         if errors:
             return
-        opp = row.obj = Opportunity(
-            number=v.get("number") or "",
-            description=v["description"],
-            contact=v["contact"],
-            contact_company_id=v["contact"].contact_company_id,
-            salesperson=v["salesperson"],
-            sales_cycle=cycle,
-            priority=v.get("priority") or Priority.NORMAL,
-            creation_date=created,
-            status=status,
-            version=1,
-        )
+        # The new opportunity and its entries are column values (attnames),
+        # written in bulk by write(): no model instances on the hot path.
+        opp = row.new = {
+            "number": v.get("number") or "",
+            "description": v["description"],
+            "contact_id": v["contact"].pk,
+            "contact_company_id": v["contact"].contact_company_id,
+            "salesperson_id": v["salesperson"].pk,
+            "sales_cycle_id": cycle.pk,
+            "priority": v.get("priority") or Priority.NORMAL,
+            "creation_date": created,
+            "status": status,
+            "date_closed": None,
+            "close_reason_id": None,
+            "stage_id": None,
+            "estimated_value": ZERO,
+            "chances_pct": ZERO,
+            "completed_pct": ZERO,
+            "probability_pct": ZERO,
+            "current_value": ZERO,
+            "estimated_close_date": None,
+            "version": 1,
+        }
         row.entries = []
         if status == Status.NOT_STARTED:
             return
@@ -409,13 +422,13 @@ class OpportunityImporter(Importer):
                     estimated_close_date=date_closed,
                 )
             if last is not None:
-                last.active = False
-                last.days_open = (date_closed - created).days
+                last["active"] = False
+                last["days_open"] = (date_closed - created).days
             entry = self._entry(opp, status, None, stage, date_closed, figures, reason)
             row.entries.append(entry)
-            opp.date_closed = date_closed
-            opp.close_reason = reason
-        opp.stage = stage
+            opp["date_closed"] = date_closed
+            opp["close_reason_id"] = reason.pk
+        opp["stage_id"] = stage.pk if stage else None
         for name in (
             "estimated_value",
             "chances_pct",
@@ -424,8 +437,8 @@ class OpportunityImporter(Importer):
             "current_value",
             "estimated_close_date",
         ):
-            setattr(opp, name, getattr(figures, name))
-        opp.version += len(row.entries)
+            opp[name] = getattr(figures, name)
+        opp["version"] += len(row.entries)
         computed = COMPUTED + (("chances_pct",) if closed else ())
         for name in computed:
             given = None if name in row.empty else v.get(name)
@@ -441,8 +454,8 @@ class OpportunityImporter(Importer):
                 )
 
     @staticmethod
-    def _entry(opp, action, stage, previous, date, figures, reason=None):
-        return new_entry(
+    def _entry(opp: dict, action, stage, previous, date, figures, reason=None):
+        return entry_values(
             opp,
             action=action,
             stage=stage,
@@ -454,16 +467,34 @@ class OpportunityImporter(Importer):
 
     def write(self, rows):
         new = [r for r in rows if r.created]
-        unnumbered = [r.obj for r in new if not r.obj.number]
+        unnumbered = [r.new for r in new if not r.new["number"]]
         numbers = number_series_take(
             code="OPPORTUNITY", model=Opportunity, count=len(unnumbered)
         )
         for opp, number in zip(unnumbered, numbers, strict=True):
-            opp.number = number
-        for start in range(0, len(new), BATCH):
-            chunk = new[start : start + BATCH]
-            Opportunity.objects.bulk_create([r.obj for r in chunk])
-            OpportunityEntry.objects.bulk_create([e for r in chunk for e in r.entries])
+            opp["number"] = number
+        now = timezone.now()
+        ids = bulk.allocate_ids(Opportunity, len(new))
+        opportunities, entries = [], []
+        for row, pk in zip(new, ids, strict=True):
+            opportunities.append((pk, *row.new.values(), now, now))
+            entries += [(pk, *entry.values(), now) for entry in row.entries]
+        if opportunities:
+            # Every row's values come in the same order: that of the dicts
+            # _plan_new and entry_values build.
+            first = next(r for r in new)
+            bulk.insert(
+                Opportunity,
+                ("id", *first.new, "created_at", "updated_at"),
+                opportunities,
+            )
+        if entries:
+            first = next(r for r in new if r.entries)
+            bulk.insert(
+                OpportunityEntry,
+                ("opportunity_id", *first.entries[0], "created_at"),
+                entries,
+            )
         self.update([r for r in rows if r.changed])
 
 
@@ -621,7 +652,7 @@ class OpportunityEntryImporter(Importer):
         """The entries of one opportunity, checked as a chain; None when invalid."""
         entries = []
         ok = True
-        last = None
+        last = last_stage = None
         for index, row in enumerate(history):
             v = row.values
 
@@ -652,7 +683,7 @@ class OpportunityEntryImporter(Importer):
                 bad("stage", _("A closing entry has no stage."))
             if not closing and stage is None and v.get("stage") is None:
                 bad("stage", _("Required for a %(action)s entry.") % {"action": action})
-            previous = last.stage if last is not None else None
+            previous = last_stage
             given_previous = v.get("previous_stage")
             if given_previous is not None and (
                 previous is None or previous.number != given_previous
@@ -740,13 +771,19 @@ class OpportunityEntryImporter(Importer):
                 last.active = False
                 last.days_open = (date - last.date_of_change).days
             entries.append(entry)
-            last = entry
+            last, last_stage = entry, stage
         return entries if ok and entries else None
 
     @staticmethod
     def _entry_for(opp, action, stage, previous, date, figures, reason):
-        return OpportunityImporter._entry(
-            opp, action, stage, previous, date, figures, reason
+        return new_entry(
+            opp,
+            action=action,
+            stage=stage,
+            previous_stage=previous,
+            date_of_change=date,
+            figures=figures,
+            close_reason=reason,
         )
 
     @staticmethod
@@ -755,12 +792,12 @@ class OpportunityEntryImporter(Importer):
         active = entries[-1]
         if active.action_taken in (Action.WON, Action.LOST):
             opp.status = active.action_taken
-            opp.stage = active.previous_stage
+            opp.stage_id = active.previous_stage_id
             opp.date_closed = active.date_of_change
             opp.close_reason_id = active.close_reason_id
         else:
             opp.status = Status.IN_PROGRESS
-            opp.stage = active.stage
+            opp.stage_id = active.stage_id
             opp.date_closed = None
             opp.close_reason = None
         for name in (

@@ -148,12 +148,14 @@ class Opportunity(models.Model):
         verbose_name=_("salesperson"),
         on_delete=models.PROTECT,
         related_name="opportunities",
+        db_index=False,
     )
     sales_cycle = models.ForeignKey(
         SalesCycle,
         verbose_name=_("sales cycle"),
         on_delete=models.PROTECT,
         related_name="opportunities",
+        db_index=False,
     )
     creation_date = models.DateField(_("creation date"), default=timezone.localdate)
     status = models.CharField(
@@ -174,6 +176,7 @@ class Opportunity(models.Model):
         null=True,
         editable=False,
         related_name="opportunities",
+        db_index=False,
     )
     # The current figures: a copy of the active entry's, written in the same
     # transaction, so lists filter and sort on them without joins.
@@ -227,6 +230,13 @@ class Opportunity(models.Model):
             ),
             ("reopen_opportunity", _("Can reopen a closed opportunity")),
         ]
+        # Each index serves a query: the cues and overdue lists (status, close
+        # date); a rep's rows (salesperson, status); the board and the pipeline
+        # by stage (cycle, stage, status). Those cover the salesperson and
+        # cycle foreign keys, which need no index of their own; contact and
+        # contact company keep theirs (a contact's page, deleting contacts), as
+        # stage does (the list filtered by stage). Close reasons go without:
+        # only statistics read them, grouping all closed rows anyway.
         indexes = [
             models.Index(fields=["status", "estimated_close_date"]),
             models.Index(fields=["salesperson", "status"]),
@@ -280,7 +290,10 @@ class OpportunityEntry(models.Model):
         related_name="entries",
     )
     sales_cycle = models.ForeignKey(
-        SalesCycle, verbose_name=_("sales cycle"), on_delete=models.PROTECT
+        SalesCycle,
+        verbose_name=_("sales cycle"),
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     stage = models.ForeignKey(
         Stage,
@@ -288,6 +301,7 @@ class OpportunityEntry(models.Model):
         on_delete=models.PROTECT,
         null=True,
         related_name="entries",
+        db_index=False,
     )
     previous_stage = models.ForeignKey(
         Stage,
@@ -295,6 +309,7 @@ class OpportunityEntry(models.Model):
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
+        db_index=False,
     )
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="+"
@@ -311,6 +326,7 @@ class OpportunityEntry(models.Model):
         verbose_name=_("salesperson"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     date_of_change = models.DateField(_("date of change"))
     active = models.BooleanField(_("active"), default=True)
@@ -329,6 +345,7 @@ class OpportunityEntry(models.Model):
         on_delete=models.PROTECT,
         null=True,
         related_name="entries",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -337,6 +354,7 @@ class OpportunityEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("timestamp"), auto_now_add=True)
 
@@ -353,6 +371,11 @@ class OpportunityEntry(models.Model):
                 name="one_active_entry_per_opportunity",
             ),
         ]
+        # An opportunity's history (opportunity; the partial unique index finds
+        # its active entry) and the statistics by stage (stage, active). The
+        # other references are copies of the opportunity's at the time, read
+        # only with it: no index of their own but contact and contact company,
+        # so deleting contacts does not scan the history.
         indexes = [models.Index(fields=["stage", "active"])]
 
     def __str__(self) -> str:

@@ -135,8 +135,12 @@ def _raise(errors: dict) -> None:
 # -- writing an entry ------------------------------------------------------------
 
 
-def new_entry(
-    opportunity: Opportunity,
+# The opportunity's columns an entry copies at the moment it is written.
+COPIED = ("sales_cycle_id", "contact_id", "contact_company_id", "salesperson_id")
+
+
+def entry_values(
+    copied: dict,
     *,
     action: str,
     stage: Stage | None,
@@ -145,29 +149,37 @@ def new_entry(
     figures: Figures,
     close_reason: CloseReason | None = None,
     user=None,
-) -> OpportunityEntry:
-    """An unsaved active entry with the opportunity's people and these figures."""
-    return OpportunityEntry(
-        opportunity=opportunity,
-        sales_cycle_id=opportunity.sales_cycle_id,
-        stage=stage,
-        previous_stage=previous_stage,
-        contact_id=opportunity.contact_id,
-        contact_company_id=opportunity.contact_company_id,
-        salesperson_id=opportunity.salesperson_id,
-        date_of_change=date_of_change,
-        active=True,
-        date_closed=date_of_change if action in (Action.WON, Action.LOST) else None,
-        action_taken=action,
-        estimated_value=figures.estimated_value,
-        chances_pct=figures.chances_pct,
-        completed_pct=figures.completed_pct,
-        probability_pct=figures.probability_pct,
-        current_value=figures.current_value,
-        estimated_close_date=figures.estimated_close_date,
-        close_reason=close_reason,
-        created_by=user if user and user.is_authenticated else None,
-    )
+) -> dict:
+    """The columns (attnames) of a new active entry with these figures.
+
+    ``copied`` holds the opportunity's ``COPIED`` columns. The services build
+    an entry from these and the importer writes them as rows, so both write
+    the same history.
+    """
+    return {
+        **{name: copied[name] for name in COPIED},
+        "stage_id": stage.pk if stage else None,
+        "previous_stage_id": previous_stage.pk if previous_stage else None,
+        "date_of_change": date_of_change,
+        "active": True,
+        "date_closed": date_of_change if action in (Action.WON, Action.LOST) else None,
+        "days_open": 0,
+        "action_taken": action,
+        "estimated_value": figures.estimated_value,
+        "chances_pct": figures.chances_pct,
+        "completed_pct": figures.completed_pct,
+        "probability_pct": figures.probability_pct,
+        "current_value": figures.current_value,
+        "estimated_close_date": figures.estimated_close_date,
+        "close_reason_id": close_reason.pk if close_reason else None,
+        "created_by_id": user.pk if user and user.is_authenticated else None,
+    }
+
+
+def new_entry(opportunity: Opportunity, **kwargs) -> OpportunityEntry:
+    """An unsaved active entry of ``opportunity`` (see ``entry_values``)."""
+    copied = {name: getattr(opportunity, name) for name in COPIED}
+    return OpportunityEntry(opportunity=opportunity, **entry_values(copied, **kwargs))
 
 
 def _write_entry(

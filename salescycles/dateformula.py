@@ -9,6 +9,7 @@ and surrounding NAV angle brackets (``<CM+1M>``) are ignored.
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -57,8 +58,12 @@ def _invalid(formula: str) -> ValidationError:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(formula: str) -> tuple[Term, ...]:
     """Split a formula into its terms; an empty formula has none.
+
+    Cached: a cycle has a handful of formulas and an import applies them to
+    every row.
 
     Raises ValidationError (code ``invalid_date_formula``) if the formula is
     not valid or a number exceeds MAX_AMOUNT.
