@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.generic import TemplateView
 
 from contacts.models import Contact, ContactType, Salesperson
@@ -183,6 +183,7 @@ class StatisticsView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(
             self.get_context_data(
                 form=self.form,
+                filters=filters_summary(self.form),
                 sections=sections,
                 cues=self.cues,
                 title=self.title,
@@ -196,14 +197,47 @@ class StatisticsView(LoginRequiredMixin, TemplateView):
         raise NotImplementedError
 
     def list_url(self, **filters) -> str:
-        """The opportunity list filtered to ``filters`` and to this page's own."""
+        """The opportunity list filtered to ``filters`` and to this page's own:
+        salesperson, cycle and date range (as the list names it)."""
         data = self.form.cleaned_data
         if data.get("salesperson"):
             filters.setdefault("salesperson", data["salesperson"].pk)
         if data.get("sales_cycle"):
             filters.setdefault("sales_cycle", data["sales_cycle"].pk)
+        start, end = LIST_RANGE.get(self.date_field, (None, None))
+        if start and data.get("date_from"):
+            filters.setdefault(start, data["date_from"].isoformat())
+        if end and data.get("date_to"):
+            filters.setdefault(end, data["date_to"].isoformat())
         query = {key: value for key, value in filters.items() if value is not None}
         return f"{reverse('opportunities:list')}?{urlencode(query)}"
+
+
+# The opportunity list's filters of a date range, by the field they filter.
+LIST_RANGE = {
+    "estimated_close_date": ("close_from", "close_to"),
+    "date_closed": ("closed_from", "closed_to"),
+}
+
+
+def filters_summary(form) -> str:
+    """What the page counts, in words: "Salesperson: AH · Closed from: 1.10.2026".
+
+    Shown with the figures, so a printout says what it is of.
+    """
+    if not form.is_valid():
+        return ""
+    parts = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, datetime.date):
+            value = date_format(value, "SHORT_DATE_FORMAT")
+        elif getattr(field, "choices", None) and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        parts.append(f"{field.label}: {value}")
+    return " · ".join(parts)
 
 
 def statistics_tabs(request) -> list[dict]:
@@ -271,6 +305,10 @@ class OverviewView(StatisticsView):
 
     def sections(self, opportunities):
         first, last = statistics.quarter_of(self.today)
+        closed_in_quarter = {
+            "closed_from": first.isoformat(),
+            "closed_to": last.isoformat(),
+        }
         by_salesperson = statistics.quarter_by(
             opportunities, "salesperson_id", self.today
         )
@@ -291,7 +329,7 @@ class OverviewView(StatisticsView):
                     "%(count)s deal", "%(count)s deals", total.get("won_count", 0)
                 )
                 % {"count": total.get("won_count", 0)},
-                "href": self.list_url(status="won"),
+                "href": self.list_url(status="won", **closed_in_quarter),
             },
             {
                 "label": _("Still expected this quarter (weighted)"),
@@ -319,7 +357,7 @@ class OverviewView(StatisticsView):
             {
                 "label": _("Win rate this quarter"),
                 "value": cell(overall["win_rate"], "percent"),
-                "detail": _("%(won)s won, %(lost)s lost")
+                "detail": _("won %(won)s, lost %(lost)s")
                 % {"won": overall["won"]["count"], "lost": overall["lost"]["count"]},
             },
         ]
@@ -340,7 +378,7 @@ class OverviewView(StatisticsView):
             note=_(
                 "Closing: open opportunities with an estimated close date from today "
                 "to the end of the quarter. Won + weighted is what the quarter "
-                "brings if the pipeline closes as weighted."
+                "brings if the pipeline closes as weighted; the lowest comes first."
             ),
         )
         rows = sorted(
@@ -363,7 +401,10 @@ class OverviewView(StatisticsView):
                     _people_label(salesperson),
                     reverse("contacts:salesperson", args=[salesperson.code]),
                 ),
-                Link(row["won_count"], self.list_url(salesperson=sp, status="won")),
+                Link(
+                    row["won_count"],
+                    self.list_url(salesperson=sp, status="won", **closed_in_quarter),
+                ),
                 row["won_value"],
                 Link(
                     row["closing_count"], self.list_url(salesperson=sp, **quarter_left)
@@ -401,15 +442,16 @@ class OverviewView(StatisticsView):
             x_label=value_axis(),
             format_value=format_money,
         )
-        lost = LostByReason(self, closed_here)
+        lost = LostByReason(self, closed_here, **closed_in_quarter)
         return [Section(table, chart), lost.section(_("Lost this quarter by reason"))]
 
 
 class LostByReason:
     """Lost count and value per close reason, with its chart."""
 
-    def __init__(self, view: StatisticsView, opportunities):
+    def __init__(self, view: StatisticsView, opportunities, **link_filters):
         self.view = view
+        self.link_filters = link_filters  # what narrows ``opportunities`` further
         self.figures = statistics.by_close_reason(opportunities.lost())
 
     def section(self, title) -> Section:
@@ -436,7 +478,12 @@ class LostByReason:
             reason = reasons.get(pk)
             label = str(reason) if reason else _("(no reason)")
             table.add(
-                Link(label, self.view.list_url(status="lost", close_reason=pk)),
+                Link(
+                    label,
+                    self.view.list_url(
+                        status="lost", close_reason=pk, **self.link_filters
+                    ),
+                ),
                 row["count"],
                 row["value"],
                 row["average_value"],
@@ -469,6 +516,12 @@ def _stage_label(stage: Stage) -> str:
     return f"{stage.cycle.code} · {stage.number} {stage.description}"
 
 
+def short_month(first: datetime.date) -> str:
+    """A month as a column or an axis names it: Nov 2027 / 11/2027."""
+    # Translators choose the format: Finnish month abbreviations mislead.
+    return date_format(first, pgettext("short month and year", "M Y"))
+
+
 def _month_label(first: datetime.date) -> str:
     return date_format(first, "YEAR_MONTH_FORMAT")
 
@@ -478,9 +531,11 @@ class ForecastView(StatisticsView):
 
     title = gettext_lazy("Forecast")
     intro = gettext_lazy(
-        "Open opportunities by month of their estimated close date for the next "
-        "twelve months, split by stage; the earlier months' are overdue. Below, "
-        "the value won in each of the last twelve months."
+        "Opportunities in progress by month of their estimated close date for "
+        "the next twelve months, split by stage in the table (the chart stacks "
+        "the sales cycles, or the stages of the one you pick); the earlier "
+        "months' are overdue. Below, the value won in each of the last twelve "
+        "months."
     )
     dates = None
     MONTHS = 12
@@ -596,7 +651,7 @@ class ForecastView(StatisticsView):
             groups = list(cycles.items())
         chart = charts.column_chart(
             [
-                _("Overdue") if month is None else date_format(month, "M Y")
+                _("Overdue") if month is None else short_month(month)
                 for month in columns
             ],
             [
@@ -664,7 +719,7 @@ class ForecastView(StatisticsView):
             sum(row["value"] for row in won.values()),
         )
         chart = charts.column_chart(
-            [date_format(month, "M Y") for month in months],
+            [short_month(month) for month in months],
             [
                 charts.Series(
                     _("Won value"), [won.get(m, empty)["value"] for m in months]
@@ -734,16 +789,6 @@ class WinRateView(StatisticsView):
     dates = "closed"
     date_field = "date_closed"
 
-    def closed_link(self, **filters) -> str:
-        data = self.form.cleaned_data
-        return self.list_url(
-            closed_from=data["date_from"].isoformat()
-            if data.get("date_from")
-            else None,
-            closed_to=data["date_to"].isoformat() if data.get("date_to") else None,
-            **filters,
-        )
-
     def sections(self, opportunities):
         closed = opportunities.closed()
         days = statistics.days_to_close(closed)
@@ -754,7 +799,7 @@ class WinRateView(StatisticsView):
             {
                 "label": _("Win rate"),
                 "value": cell(overall["win_rate"], "percent"),
-                "detail": _("%(won)s won, %(lost)s lost")
+                "detail": _("won %(won)s, lost %(lost)s")
                 % {"won": overall["won"]["count"], "lost": overall["lost"]["count"]},
             },
             {
@@ -787,7 +832,7 @@ class WinRateView(StatisticsView):
             _("Salesperson"),
             [(sp.pk, _people_label(sp), sp.code) for sp in salespeople],
             statistics.split_by(closed, "salesperson_id"),
-            lambda pk, status: self.closed_link(salesperson=pk, status=status),
+            lambda pk, status: self.list_url(salesperson=pk, status=status),
         )
         cycles = list(SalesCycle.objects.order_by("code"))
         by_cycle = _win_rate_section(
@@ -796,7 +841,7 @@ class WinRateView(StatisticsView):
             _("Sales cycle"),
             [(c.pk, f"{c.code} {c.description}", c.code) for c in cycles],
             statistics.split_by(closed, "sales_cycle_id"),
-            lambda pk, status: self.closed_link(sales_cycle=pk, status=status),
+            lambda pk, status: self.list_url(sales_cycle=pk, status=status),
         )
         stages = list(
             Stage.objects.select_related("cycle").order_by("cycle__code", "number")
@@ -869,7 +914,7 @@ class WinRateView(StatisticsView):
                 "least that far."
             ),
         )
-        labels, won_series, lost_series = [], [], []
+        labels, won_series, lost_series, stopped_series = [], [], [], []
         for cycle in cycles:
             cycle_stages = [stage for stage in stages if stage.cycle_id == cycle.pk]
             if not any(key[0] == cycle.pk for key in reached):
@@ -907,12 +952,14 @@ class WinRateView(StatisticsView):
                     labels.append(f"{cycle.code} {number}")
                     won_series.append(at_least[0])
                     lost_series.append(at_least[1])
+                    stopped_series.append(lost["count"])
         chart = (
             charts.bar_chart(
                 labels,
                 [
                     charts.Series(_("Won that reached it"), won_series),
                     charts.Series(_("Lost that reached it"), lost_series),
+                    charts.Series(_("Lost, got no further"), stopped_series),
                 ],
                 title=_("Funnel: closed opportunities that reached each stage"),
                 x_label=_("Opportunities"),
@@ -930,7 +977,7 @@ def _period_label(period: str, first: datetime.date) -> str:
         year, week, _day = first.isocalendar()
         return _("Week %(week)s/%(year)s") % {"week": week, "year": year}
     if period == "month":
-        return date_format(first, "M Y")
+        return short_month(first)
     if period == "quarter":
         return _("Q%(quarter)s %(year)s") % {
             "quarter": (first.month - 1) // 3 + 1,
@@ -1001,7 +1048,8 @@ class MatrixView(StatisticsView):
             "matrix",
             title,
             [
-                Column(dict(MatrixForm.ROWS)[rows_by]),
+                # The measure is named in the first heading too, for the CSV.
+                Column(f"{dict(MatrixForm.ROWS)[rows_by]} · {title}"),
                 *[Column(_period_label(period, first), kind) for first in self.starts],
                 Column(_("Total"), kind),
             ],
@@ -1463,7 +1511,16 @@ class CloseReasonStatisticsView(StatisticsView):
         chart = (
             charts.bar_chart(
                 [reason.code for reason, _row in shown],
-                [charts.Series(_("Value"), [row["value"] for _reason, row in shown])],
+                [
+                    charts.Series(
+                        label,
+                        [
+                            row["value"] if reason.type == outcome else None
+                            for reason, row in shown
+                        ],
+                    )
+                    for outcome, label in CloseReasonType.choices
+                ],
                 title=table.title,
                 x_label=value_axis(),
                 format_value=format_money,

@@ -24,6 +24,29 @@ class StageChoiceFilter(django_filters.ModelChoiceFilter):
             return f"{obj.cycle.code} · {obj.number} {obj.description}"
 
 
+class OpportunityFilterForm(forms.Form):
+    """The filters' form: a range's end may not come before its start."""
+
+    RANGES = [
+        ("close_from", "close_to"),
+        ("closed_from", "closed_to"),
+        ("value_min", "value_max"),
+    ]
+
+    def clean(self):
+        data = super().clean()
+        for start, end in self.RANGES:
+            if None not in (data.get(start), data.get(end)) and data[end] < data[start]:
+                self.add_error(
+                    end,
+                    forms.ValidationError(
+                        _("The end of the range cannot be before its start."),
+                        code="range_reversed",
+                    ),
+                )
+        return data
+
+
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(
@@ -118,6 +141,7 @@ class OpportunityFilter(django_filters.FilterSet):
     class Meta:
         model = Opportunity
         fields = []
+        form = OpportunityFilterForm
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

@@ -323,7 +323,7 @@ class AdvanceView(ServiceFormView):
         if move == moves.Move.START:
             return _("Opportunity %(number)s started at stage %(stage)s.") % params
         if move == moves.Move.UPDATE:
-            return _("The estimates of opportunity %(number)s are updated.") % params
+            return _("The estimates of opportunity %(number)s were updated.") % params
         return _("Opportunity %(number)s moved to stage %(stage)s.") % params
 
     def dispatch(self, request, *args, **kwargs):
@@ -388,7 +388,12 @@ class AdvanceView(ServiceFormView):
 class CloseView(ServiceFormView):
     template_name = "opportunities/close_form.html"
     form_class = CloseForm
-    success_message = gettext_lazy("The opportunity is closed.")
+
+    def get_success_message(self, form, result) -> str:
+        params = {"number": result.number, "reason": result.close_reason}
+        if result.status == Status.WON:
+            return _("Opportunity %(number)s is won (%(reason)s).") % params
+        return _("Opportunity %(number)s is lost (%(reason)s).") % params
 
     def get_initial(self):
         opportunity = self.get_opportunity()

@@ -467,3 +467,54 @@ def test_matrix_by_contact_issues_a_fixed_number_of_queries(client, story, manag
 
     # The page count and the page of companies, their cells, the column totals.
     assert queries(client, "matrix", params) == few == 11
+
+
+def followed_counts(client, response) -> list[tuple]:
+    """(shown, listed) for every count on the page that links to the list."""
+    pairs = []
+    for section in response.context["sections"]:
+        for _row, cells in section.table.body():
+            for column, value in cells:
+                if column.kind == "count" and getattr(value, "href", None):
+                    listed = client.get(value.href).context["totals"]["count"]
+                    pairs.append((section.table.slug, value.value, listed))
+    return pairs
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("cycles", {"date_from": "2026-01-01", "date_to": "2026-01-31"}),
+        ("close_reasons", {"date_from": "2026-01-21", "date_to": "2026-01-31"}),
+        ("win_rate", {"date_from": "2026-01-21", "date_to": "2026-01-31"}),
+        ("salespeople", {"sales_cycle": "CYC"}),
+        ("contacts", {}),
+        ("matrix", Q1 | {"status": "all", "rows": "contact"}),
+    ],
+)
+def test_every_linked_count_lists_exactly_what_it_counts(
+    client, story, manager, name, params
+):
+    client.force_login(manager)
+    story["cycle"].__class__.objects.filter(pk=story["cycle"].pk).update(code="CYC")
+
+    pairs = followed_counts(client, client.get(url(name), params))
+
+    assert pairs
+    assert [(slug, shown) for slug, shown, _listed in pairs] == [
+        (slug, listed) for slug, _shown, listed in pairs
+    ]
+
+
+@pytest.mark.parametrize("name", ["overview", "forecast"])
+def test_this_quarters_and_the_forecasts_links_list_what_they_count(
+    client, pipeline, manager, name
+):
+    client.force_login(manager)
+
+    pairs = followed_counts(client, client.get(url(name)))
+
+    assert any(shown for _slug, shown, _listed in pairs)
+    assert [shown for _slug, shown, _listed in pairs] == [
+        listed for _slug, _shown, listed in pairs
+    ]

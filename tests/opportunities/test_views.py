@@ -471,7 +471,7 @@ def test_close_won_through_the_form(rep_client, own):
     reason = CloseReasonFactory(code="WIN", type="won")
     opportunity = mine(own, in_progress=True)
 
-    rep_client.post(
+    response = rep_client.post(
         url("close", opportunity.number),
         {
             "outcome": "won",
@@ -487,6 +487,23 @@ def test_close_won_through_the_form(rep_client, own):
     assert (opportunity.status, opportunity.current_value) == (
         Status.WON,
         Decimal("1234.50"),
+    )
+    assert messages_of(response) == [
+        f"Opportunity {opportunity.number} is won (WIN {reason.description})."
+    ]
+
+
+def test_a_reversed_range_in_the_list_filters_is_a_field_error(rep_client, own):
+    mine(own, in_progress=True)
+
+    response = rep_client.get(
+        url("list"), {"close_from": "2026-12-01", "close_to": "2026-10-01"}
+    )
+
+    errors = response.context["filter"].form.errors.as_data()
+    assert [e.code for e in errors["close_to"]] == ["range_reversed"]
+    assert "The end of the range cannot be before its start." in (
+        response.content.decode()
     )
 
 
