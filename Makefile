@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint fmt migrations-check demo clean messages
+.PHONY: help run test lint fmt migrations-check demo clean messages serve load-test
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve on http://$(HOST)"
@@ -19,6 +19,8 @@ help:
 	@echo "make messages          update locale/fi/LC_MESSAGES/django.po from the sources"
 	@echo "make clean             remove the virtual environment and the SQLite database"
 	@echo "make bench-import      benchmark the CSV import (ROWS=100000)"
+	@echo "make serve             the production server: gunicorn, static files, migrations"
+	@echo "make load-test         concurrent reps against the production server (PostgreSQL)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +83,30 @@ bench-import: $(STAMP)
 		$(BIN)/python manage.py migrate --no-input -v0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz} \
 		$(BIN)/python manage.py bench_import --rows $(ROWS)
+
+# The production server. Needs DJANGO_SECRET_KEY and DATABASE_URL (and
+# DJANGO_ALLOWED_HOSTS); see the README.
+serve: $(STAMP) $(MO_FILES)
+	$(BIN)/python manage.py check --deploy
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/gunicorn --config crm/gunicorn.conf.py
+
+# Start the production server on 127.0.0.1:8001 (plain HTTP), drive it with
+# concurrent reps for SECONDS, check the history, stop it. On DATABASE_URL's
+# database, by default the local PostgreSQL's crm_load (created when missing).
+LOAD_URL := http://127.0.0.1:8001
+SECONDS ?= 60
+CLIENTS ?= 8
+LOAD_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://root@127.0.0.1:5432/crm_load} \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-load-test-only-not-secret-0123456789abcdefghijklmnop} \
+	DJANGO_HTTPS=false DJANGO_LOG_LEVEL=WARNING
+load-test: $(STAMP) $(MO_FILES)
+	@[ -n "$$DATABASE_URL" ] || createdb -h 127.0.0.1 -U root crm_load 2>/dev/null || true
+	$(LOAD_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(LOAD_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
+	$(LOAD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn --config crm/gunicorn.conf.py \
+		--access-logfile /dev/null --pid .load-test.pid --daemon
+	@for _ in $$(seq 50); do curl -fso /dev/null $(LOAD_URL)/accounts/login/ && break; sleep 0.2; done
+	$(LOAD_ENV) $(BIN)/python manage.py load_test --url $(LOAD_URL) --seconds $(SECONDS) --clients $(CLIENTS); \
+		status=$$?; kill $$(cat .load-test.pid); rm -f .load-test.pid; exit $$status

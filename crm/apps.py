@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("CRM")
+
+    def ready(self):
+        # Connects the signals that make a change of role take effect at once.
+        from crm import permissions  # noqa: F401

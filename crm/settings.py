@@ -6,8 +6,18 @@ DJANGO_DEBUG          "true" for development (default off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
 DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_HSTS_PRELOAD
                       HTTPS settings when debug is off (defaults: on, one year, off)
+DJANGO_CSRF_TRUSTED_ORIGINS
+                      comma-separated origins (https://crm.example.com) a proxy
+                      in front may present
+DJANGO_CONN_MAX_AGE   seconds a database connection is kept (default 600)
+DJANGO_LOG_LEVEL      the log level (default INFO)
+DJANGO_LOG_STREAM     "stdout" to log there (the production server does), else
+                      standard error
+DJANGO_PROXY_COUNT    proxies in front that set X-Forwarded-For (default 0)
+DJANGO_HTTPS          "false" to serve plain HTTP on 127.0.0.1 (load tests, trials)
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -59,6 +69,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "bootstrap",
+    "axes",
     "crm",
     "contacts",
     "salescycles",
@@ -67,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, compressed and cached for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,7 +88,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # ModelBackend with permissions cached a minute (crm/permissions.py).
+    "crm.permissions.CachedPermissionsBackend",
+]
+# Per process: nothing the app keeps there must outlive a restart or be
+# shared between servers (the permissions cache is bounded to a minute).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 ROOT_URLCONF = "crm.urls"
 
@@ -101,7 +126,10 @@ WSGI_APPLICATION = "crm.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Persistent connections, checked before each request reuses one.
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", 600)),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -138,6 +166,15 @@ CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "EUR")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (cached for ever) and gzip/brotli copies, by collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -146,19 +183,79 @@ LOGOUT_REDIRECT_URL = "login"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# One line per record, for the service manager: on standard output under the
+# production server (crm/gunicorn.conf.py sets DJANGO_LOG_STREAM=stdout), on
+# standard error elsewhere, so that a command's own output (export_data to
+# standard output) holds nothing else.
+LOG_STREAM = "stdout" if os.environ.get("DJANGO_LOG_STREAM") == "stdout" else "stderr"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": f"ext://sys.{LOG_STREAM}",
+            "formatter": "line",
+        }
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    },
+}
+
+# Sign-in throttling (django-axes): five failures for a username from one
+# address lock that pair out for 15 minutes; a success resets the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner at every start; failures and lockouts still log
+# The client's address: behind DJANGO_PROXY_COUNT proxies, from their
+# X-Forwarded-For; otherwise the connection's (a forged header is ignored).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", 0)) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if AXES_IPWARE_PROXY_COUNT
+    else ["REMOTE_ADDR"]
+)
+
+# Content Security Policy (django-csp): only the app's own scripts, styles,
+# images and requests; no inline script or style anywhere, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages carry the token themselves.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-if not DEBUG:
+# Served over HTTPS (a TLS-terminating proxy in front) unless DJANGO_HTTPS is
+# false, which is for trying the production server on 127.0.0.1 only.
+if not DEBUG and env_bool("DJANGO_HTTPS", True):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -1,6 +1,7 @@
 """Root URLs."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm import views
@@ -25,7 +26,20 @@ urlpatterns = [
     path("statistics/", include((statistics_patterns, "statistics"))),
     path("opportunities/", include("opportunities.urls")),
     path("contacts/", include("contacts.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Signing in and out and changing one's password; no password reset by
+    # e-mail (managers reset passwords in the admin).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

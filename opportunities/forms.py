@@ -22,7 +22,7 @@ from opportunities.models import (
     Status,
 )
 from opportunities.moves import Move
-from salescycles.models import ActivityStepType, Priority, SalesCycle, Stage
+from salescycles.models import ActivityStepType, Priority, SalesCycle
 
 
 class AdminActionForm(forms.Form):
@@ -253,17 +253,13 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
         )
 
 
-class StageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.number} {obj.description}"
-
-
 class AdvanceForm(ServiceFormMixin, forms.Form):
     """NAV's "Update opportunity" wizard as one form: move, target and values."""
 
     move = forms.ChoiceField(label=_("Action"), widget=forms.RadioSelect)
-    target_stage = StageChoiceField(
-        label=_("To stage"), queryset=Stage.objects.none(), required=False
+    # Its choices are the move's targets, which the view has already read.
+    target_stage = forms.TypedChoiceField(
+        label=_("To stage"), required=False, empty_value=None
     )
     date_of_change = forms.DateField(label=_("Date of change"), widget=date_input())
     estimated_value = decimal_field(
@@ -294,15 +290,16 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
             (move, label) for move, label in Move.choices if move in options
         ]
         move = self["move"].value()
-        targets = options.get(move, [])
-        self.fields["target_stage"].queryset = Stage.objects.filter(
-            pk__in=[stage.pk for stage in targets]
-        ).order_by("number")
+        targets = {str(stage.pk): stage for stage in options.get(move, [])}
+        field = self.fields["target_stage"]
+        field.choices = [
+            (pk, f"{stage.number} {stage.description}") for pk, stage in targets.items()
+        ]
+        field.coerce = targets.__getitem__
         if len(targets) > 1:
-            self.fields["target_stage"].required = True
-            self.fields["target_stage"].empty_label = None
+            field.required = True
         else:
-            self.fields["target_stage"].widget = forms.HiddenInput()
+            field.widget = forms.HiddenInput()
 
     def save(self):
         data = self.cleaned_data

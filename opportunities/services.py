@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -69,8 +70,17 @@ class Figures:
 
 
 def _lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity:
-    """Re-read the opportunity with its row locked until the transaction ends."""
-    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    """Re-read the opportunity with its row locked until the transaction ends.
+
+    Its sales cycle comes along, and its quote's amount as ``quote_amount``
+    (None without a quote; a quote is made under this lock).
+    """
+    locked = (
+        Opportunity.objects.select_related("sales_cycle")
+        .annotate(quote_amount=_quote_amount())
+        .select_for_update(of=("self",))
+        .get(pk=opportunity.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             _(
@@ -88,8 +98,10 @@ def active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
     return opportunity.entries.filter(active=True).first()
 
 
-def _quote(opportunity: Opportunity) -> SalesQuote | None:
-    return SalesQuote.objects.filter(opportunity=opportunity).first()
+def _quote_amount() -> Subquery:
+    return Subquery(
+        SalesQuote.objects.filter(opportunity=OuterRef("pk")).values("amount")[:1]
+    )
 
 
 def _refuse_if_closed(opportunity: Opportunity) -> None:
@@ -144,7 +156,7 @@ def entry_values(
     *,
     action: str,
     stage: Stage | None,
-    previous_stage: Stage | None,
+    previous_stage_id: int | None,
     date_of_change: datetime.date,
     figures: Figures,
     close_reason: CloseReason | None = None,
@@ -159,7 +171,7 @@ def entry_values(
     return {
         **{name: copied[name] for name in COPIED},
         "stage_id": stage.pk if stage else None,
-        "previous_stage_id": previous_stage.pk if previous_stage else None,
+        "previous_stage_id": previous_stage_id,
         "date_of_change": date_of_change,
         "active": True,
         "date_closed": date_of_change if action in (Action.WON, Action.LOST) else None,
@@ -202,7 +214,7 @@ def _write_entry(
         opportunity,
         action=action,
         stage=stage,
-        previous_stage=last.stage if last else None,
+        previous_stage_id=last.stage_id if last else None,
         date_of_change=date_of_change,
         figures=figures,
         close_reason=close_reason,
@@ -455,6 +467,9 @@ def opportunity_advance(
         stages = list(
             Stage.objects.filter(cycle_id=opp.sales_cycle_id).order_by("number")
         )
+        for stage in stages:  # the stage it stands on, without a query
+            if stage.pk == opp.stage_id:
+                opp.stage = stage
         current = opp.current_stage
         candidates = moves.targets(move, stages, current)
         if not candidates:
@@ -475,19 +490,18 @@ def opportunity_advance(
             )
         target = _target(move, candidates, target_stage)
         last = active_entry(opp)
-        quote = _quote(opp)
         errors: dict = {}
         needs_quote = (
             move in (moves.Move.NEXT, moves.Move.SKIP) and target.quote_required
         )
-        if needs_quote and quote is None:
+        if needs_quote and opp.quote_amount is None:
             errors["target_stage"] = ValidationError(
                 _("Stage %(stage)s requires a sales quote; create one first."),
                 code="quote_required",
                 params={"stage": target},
             )
         date = _date_of_change(opp, last, date_of_change, errors)
-        defaults = _move_defaults(move, target, last, quote, date)
+        defaults = _move_defaults(move, target, last, opp.quote_amount, date)
         if estimated_value is None:
             estimated_value = defaults["estimated_value"]
         if estimated_value < 0 or (estimated_value == 0 and move != moves.Move.START):
@@ -584,9 +598,11 @@ def _target(move: str, candidates: list[Stage], chosen: Stage | None) -> Stage:
     return next(stage for stage in candidates if stage.pk == chosen.pk)
 
 
-def _default_value(last: OpportunityEntry | None, quote: SalesQuote | None) -> Decimal:
-    if quote is not None:
-        return quote.amount
+def _default_value(
+    last: OpportunityEntry | None, quote_amount: Decimal | None
+) -> Decimal:
+    if quote_amount is not None:
+        return quote_amount
     return last.estimated_value if last else ZERO
 
 
@@ -594,7 +610,7 @@ def _move_defaults(
     move: str,
     target: Stage,
     last: OpportunityEntry | None,
-    quote: SalesQuote | None,
+    quote_amount: Decimal | None,
     date: datetime.date,
 ) -> dict:
     """What a move writes for the estimates the user leaves out.
@@ -610,7 +626,7 @@ def _move_defaults(
         if last.estimated_close_date:
             close_date = max(last.estimated_close_date, date)
     return {
-        "estimated_value": _default_value(last, quote),
+        "estimated_value": _default_value(last, quote_amount),
         "chances_pct": chances,
         "estimated_close_date": close_date,
     }
@@ -628,7 +644,15 @@ def advance_defaults(
     date = max(today or timezone.localdate(), floor)
     return {
         "date_of_change": date,
-        **_move_defaults(move, target, last, _quote(opportunity), date),
+        **_move_defaults(
+            move,
+            target,
+            last,
+            SalesQuote.objects.filter(opportunity=opportunity)
+            .values_list("amount", flat=True)
+            .first(),
+            date,
+        ),
     }
 
 
@@ -669,8 +693,8 @@ def opportunity_close(
         previous_value = last.estimated_value if last else ZERO
         if outcome == CloseReasonType.WON:
             if sale_value is None:
-                quote = _quote(opp)
-                sale_value = quote.amount if quote else previous_value
+                quote = opp.quote_amount
+                sale_value = quote if quote is not None else previous_value
             if sale_value <= 0:
                 errors["sale_value"] = ValidationError(
                     _("Enter the sale value, greater than zero."),
@@ -816,7 +840,7 @@ def sales_quote_create(
                 _("A quote can be made only for an opportunity in progress."),
                 code="quote_needs_in_progress",
             )
-        if _quote(opp) is not None:
+        if opp.quote_amount is not None:
             raise ValidationError(
                 _("Opportunity %(number)s already has a sales quote."),
                 code="quote_exists",

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -19,6 +20,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
+from crm import audit
 from opportunities import moves, selectors, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
@@ -48,15 +50,23 @@ def visible_opportunities(user):
 class OpportunityMixin(LoginRequiredMixin):
     """Views of one opportunity, found by number among those the user may see."""
 
+    # What a page shows with the opportunity; a POST, which redirects, needs
+    # only what the moves are computed from.
+    related = (
+        "sales_cycle",
+        "stage",
+        "contact__company",
+        "salesperson",
+        "close_reason",
+    )
+    posted_related = ("sales_cycle", "stage")
+
     def get_opportunity(self) -> Opportunity:
         if not hasattr(self, "_opportunity"):
+            posted = self.request.method == "POST"
             self._opportunity = get_object_or_404(
                 visible_opportunities(self.request.user).select_related(
-                    "sales_cycle",
-                    "stage",
-                    "contact__company",
-                    "salesperson",
-                    "close_reason",
+                    *(self.posted_related if posted else self.related)
                 ),
                 number=self.kwargs["number"],
             )
@@ -73,6 +83,9 @@ class ServiceFormView(OpportunityMixin, FormView):
     """A form on one opportunity whose ``save`` calls a service."""
 
     success_message = ""
+    # ADDITION for a form that adds a record, logged in the admin log; None
+    # where the history entry the service writes tells who and when.
+    audit_action = None
 
     def get_form_kwargs(self):
         return {
@@ -85,7 +98,10 @@ class ServiceFormView(OpportunityMixin, FormView):
         result = form.save()
         if result is None:
             return self.form_invalid(form)
-        messages.success(self.request, self.get_success_message(form, result))
+        message = self.get_success_message(form, result)
+        if self.audit_action is not None:
+            audit.record(self.request.user, result, self.audit_action, message)
+        messages.success(self.request, message)
         return super().form_valid(form)
 
     def get_success_message(self, form, result) -> str:
@@ -287,9 +303,9 @@ class OpportunityCreateView(LoginRequiredMixin, FormView):
         opportunity = form.save()
         if opportunity is None:
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("Opportunity %(number)s created.") % {"number": opportunity}
-        )
+        message = _("Opportunity %(number)s created.") % {"number": opportunity}
+        audit.record(self.request.user, opportunity, audit.ADDITION, message)
+        messages.success(self.request, message)
         return redirect("opportunities:detail", opportunity.number)
 
 
@@ -305,9 +321,13 @@ class OpportunityEditView(OpportunityMixin, FormView):
         }
 
     def form_valid(self, form):
-        if form.save() is None:
+        opportunity = form.save()
+        if opportunity is None:
             return self.form_invalid(form)
-        messages.success(self.request, _("Opportunity saved."))
+        message = _("Opportunity saved.")
+        changed = ", ".join(form.changed_data)
+        audit.record(self.request.user, opportunity, audit.CHANGE, changed)
+        messages.success(self.request, message)
         return super().form_valid(form)
 
 
@@ -337,6 +357,8 @@ class AdvanceView(ServiceFormView):
 
     def get_initial(self):
         """The defaults of the chosen move and target, as the spec sets them."""
+        if self.request.method == "POST":
+            return {}  # a posted form carries its values; nothing to propose
         options = self.move_options
         move = self.request.GET.get("move")
         if move not in options:
@@ -431,6 +453,7 @@ class CloseView(ServiceFormView):
 class QuoteCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = QuoteForm
+    audit_action = audit.ADDITION
     success_message = gettext_lazy("The sales quote is linked to the opportunity.")
     extra_context = {"title": gettext_lazy("New sales quote")}
 
@@ -438,6 +461,7 @@ class QuoteCreateView(ServiceFormView):
 class InteractionCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = InteractionForm
+    audit_action = audit.ADDITION
     success_message = gettext_lazy("Interaction logged.")
     extra_context = {"title": gettext_lazy("Log an interaction")}
 
@@ -445,6 +469,7 @@ class InteractionCreateView(ServiceFormView):
 class TaskCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = TaskForm
+    audit_action = audit.ADDITION
     success_message = gettext_lazy("Task added.")
     extra_context = {"title": gettext_lazy("New task")}
 
@@ -482,6 +507,7 @@ class DeleteView(OpportunityActionView):
 
     def act(self, opportunity):
         services.opportunity_delete(user=self.request.user, opportunity=opportunity)
+        audit.record(self.request.user, opportunity, audit.DELETION)
         return HttpResponseRedirect(reverse("opportunities:list"))
 
 
@@ -531,8 +557,12 @@ class TaskActionView(LoginRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, done % {"number": task.number})
+            message = done % {"number": task.number}
+            audit.record(request.user, task, audit.CHANGE, message)
+            messages.success(request, message)
         back = request.POST.get("next", "")
-        if back.startswith("/") and not back.startswith("//"):
+        if url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return redirect(back)
         return redirect("opportunities:tasks")

@@ -204,4 +204,4 @@ class ActivityImporter(Importer):
         self.update([r for r in steps if r.changed])
 
 
-IMPORTERS = [SalesCycleImporter, StageImporter, ActivityImporter]
+IMPORTERS = [ActivityImporter, SalesCycleImporter, StageImporter]

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -32,6 +33,14 @@ def rep(db):
     user = UserFactory(username="rep1", role="Sales reps")
     SalespersonFactory(code="REP1", user=user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with nothing cached (permissions of an earlier test's
+    user, whose id a later test's may reuse)."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

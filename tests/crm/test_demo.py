@@ -188,7 +188,11 @@ class TestLoadedDemo:
             assert user.is_staff is login.manager
             assert list(user.groups.values_list("name", flat=True)) == [login.group]
             assert user.salesperson.code == login.salesperson_code
-            assert client.login(username=login.username, password=login.password)
+            signed_in = client.post(
+                "/accounts/login/",
+                {"username": login.username, "password": login.password},
+            )
+            assert signed_in.status_code == 302
             response = client.get("/")
             visible = Opportunity.objects.all()
             if not login.manager:

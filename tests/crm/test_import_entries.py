@@ -11,7 +11,6 @@ from opportunities import services
 from opportunities.models import OpportunityEntry, Status, Task
 from opportunities.moves import Move
 from tests.crm.importing import import_text, run
-from tests.crm.test_import_opportunities import assert_consistent_history
 from tests.factories import (
     CloseReasonFactory,
     CompanyFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     SalespersonFactory,
     cycle_with_stages,
 )
+from tests.invariants import assert_consistent_history
 
 pytestmark = pytest.mark.django_db
 

@@ -28,6 +28,7 @@ from tests.factories import (
     SalespersonFactory,
     cycle_with_stages,
 )
+from tests.invariants import assert_consistent_history
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +36,6 @@ HEADER = (
     "number,description,contact,salesperson,sales_cycle,creation_date,status,"
     "stage,estimated_value,chances_pct,estimated_close_date,date_closed,close_reason"
 )
-FIGURES = [
-    "stage_id",
-    "estimated_value",
-    "chances_pct",
-    "completed_pct",
-    "probability_pct",
-    "current_value",
-    "estimated_close_date",
-]
 
 
 @pytest.fixture
@@ -57,35 +49,6 @@ def world():
     cycle_with_stages(code="SHUT", blocked=True)
     CloseReasonFactory(code="PRICE", type=CloseReasonType.LOST)
     CloseReasonFactory(code="FIT", type=CloseReasonType.WON)
-
-
-def assert_consistent_history(opportunity: Opportunity) -> None:
-    """The invariants tests/crm/test_demo.py holds every opportunity to."""
-    entries = list(opportunity.entries.order_by("id"))
-    if opportunity.status == Status.NOT_STARTED:
-        assert entries == []
-        return
-    assert [e.active for e in entries] == [False] * (len(entries) - 1) + [True]
-    assert entries[0].previous_stage_id is None
-    assert entries[0].date_of_change >= opportunity.creation_date
-    for before, after in zip(entries, entries[1:], strict=False):
-        assert after.previous_stage_id == before.stage_id
-        assert after.date_of_change >= before.date_of_change
-        assert before.days_open == (after.date_of_change - before.date_of_change).days
-    active = entries[-1]
-    assert active.days_open == 0
-    for name in FIGURES[1:]:
-        assert getattr(opportunity, name) == getattr(active, name), name
-    if opportunity.is_closed:
-        assert active.action_taken == opportunity.status
-        assert active.stage_id is None
-        assert opportunity.stage_id == active.previous_stage_id
-        assert opportunity.date_closed == active.date_of_change
-        assert opportunity.close_reason_id == active.close_reason_id
-    else:
-        assert active.stage_id == opportunity.stage_id
-        assert opportunity.date_closed is None
-    assert opportunity.version >= 1
 
 
 ROWS = (

@@ -1,0 +1,24 @@
+"""Who changed what and when, for changes the history does not record.
+
+Stage moves, closing and reopening write history entries with their user and
+time. Everything else a page changes (an opportunity created, edited or
+deleted, a quote, task or interaction added, a task done, a contact saved)
+goes to Django's admin log, where the admin's own changes already are: one
+place to read for every change, in the admin's Recent actions and its
+LogEntry records.
+"""
+
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+
+__all__ = ["ADDITION", "CHANGE", "DELETION", "record"]
+
+
+def record(user, obj, action: int, message: str = "") -> None:
+    """Log ``action`` (ADDITION, CHANGE or DELETION) on ``obj`` by ``user``."""
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[obj],
+        action_flag=action,
+        change_message=str(message),
+        single_object=True,
+    )
