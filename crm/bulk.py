@@ -21,7 +21,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` ids for new rows of ``model``, taken from its id sequence.
 
     On SQLite, the ids after the highest ever given (the import holds the
-    database's only write transaction).
+    database's only write transaction): insert them before asking again.
     """
     if count <= 0:
         return []

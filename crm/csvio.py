@@ -455,6 +455,13 @@ def read_rows(
             values, empty = {}, set()
             for index, column in columns:
                 text = cells[index] if index < len(cells) else ""
+                if "\x00" in text:
+                    problems.error(
+                        line,
+                        header[index].strip(),
+                        _("Holds a NUL character, which no text may hold."),
+                    )
+                    text = ""  # the line is refused; read on for more problems
                 if not text.strip():
                     if column.required:
                         problems.error(line, header[index].strip(), _("Required."))
