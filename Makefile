@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint fmt migrations-check demo clean messages serve load-test
+.PHONY: help run test lint fmt migrations-check demo clean messages serve load-test bench generate
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve on http://$(HOST)"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench-import      benchmark the CSV import (ROWS=100000)"
 	@echo "make serve             the production server: gunicorn, static files, migrations"
 	@echo "make load-test         concurrent reps against the production server (PostgreSQL)"
+	@echo "make bench             every page at 1,000 / 10,000 / 100,000 opportunities, SQLite and PostgreSQL"
+	@echo "make generate          a large data set into DATABASE_URL's database (OPPORTUNITIES=100000)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -110,3 +112,27 @@ load-test: $(STAMP) $(MO_FILES)
 	@for _ in $$(seq 50); do curl -fso /dev/null $(LOAD_URL)/accounts/login/ && break; sleep 0.2; done
 	$(LOAD_ENV) $(BIN)/python manage.py load_test --url $(LOAD_URL) --seconds $(SECONDS) --clients $(CLIENTS); \
 		status=$$?; kill $$(cat .load-test.pid); rm -f .load-test.pid; exit $$status
+
+# Every page's median server time and query count at growing data sizes, on
+# SQLite (a file of its own) and on PostgreSQL (database crm_bench, created
+# when missing); the data is generated and removed again.
+BENCH_SIZES ?= 1000,10000,100000
+BENCH_SQLITE := sqlite:///$(CURDIR)/.bench.sqlite3
+BENCH_PG ?= postgres://root@127.0.0.1:5432/crm_bench
+BENCH_ENV := DJANGO_SECRET_KEY=bench-only-not-secret-0123456789abcdefghijklmnopqrst \
+	DJANGO_LOG_LEVEL=WARNING DJANGO_HTTPS=false
+bench: $(STAMP) $(MO_FILES)
+	rm -f .bench.sqlite3
+	DATABASE_URL=$(BENCH_SQLITE) $(BENCH_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_SQLITE) $(BENCH_ENV) $(BIN)/python manage.py bench_pages --sizes $(BENCH_SIZES)
+	rm -f .bench.sqlite3
+	@createdb -h 127.0.0.1 -U root crm_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG) $(BENCH_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_PG) $(BENCH_ENV) $(BIN)/python manage.py bench_pages --sizes $(BENCH_SIZES)
+
+# A large, reproducible data set (crm/generate.py) in DATABASE_URL's database.
+OPPORTUNITIES ?= 100000
+SEED ?= 1
+generate: $(STAMP)
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input -v0
+	DJANGO_DEBUG=true $(BIN)/python manage.py generate_data --opportunities $(OPPORTUNITIES) --seed $(SEED)

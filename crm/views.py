@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -46,8 +46,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     For a rep that is their own pipeline; for a manager, everyone's, with the
     open pipeline of the ten salespeople with the most. Four queries whatever
-    the data (five for a manager): opportunity cues, task cues, top 5, recent
-    changes (and the pipeline by salesperson).
+    the data: the cues per salesperson (one grouped scan; the page's cues are
+    their sums), task cues, top 5, recent changes.
     """
 
     template_name = "crm/home.html"
@@ -59,27 +59,34 @@ class HomeView(LoginRequiredMixin, TemplateView):
         opportunities = Opportunity.objects.for_user(user)
         sees_everyone = user.has_perm("opportunities.view_all_opportunities")
         is_open = ~Q(status__in=CLOSED_STATUSES)
-        cues = opportunities.order_by().aggregate(
-            open_count=Count("pk", filter=is_open),
-            open_estimated_value=Sum("estimated_value", filter=is_open, default=0),
-            open_current_value=Sum("current_value", filter=is_open, default=0),
-            due_week=Count(
-                "pk",
-                filter=is_open
-                & Q(
-                    estimated_close_date__range=(
-                        today,
-                        today + datetime.timedelta(days=7),
-                    )
+        week = (today, today + datetime.timedelta(days=7))
+        rows = list(
+            opportunities.order_by()
+            .values("salesperson__code", "salesperson__name")
+            .annotate(
+                open_count=Count("pk", filter=is_open),
+                open_estimated_value=Sum("estimated_value", filter=is_open, default=0),
+                open_current_value=Sum("current_value", filter=is_open, default=0),
+                due_week=Count(
+                    "pk", filter=is_open & Q(estimated_close_date__range=week)
                 ),
-            ),
-            overdue=Count("pk", filter=is_open & Q(estimated_close_date__lt=today)),
-            won_quarter=Sum(
-                "estimated_value",
-                filter=Q(status=Status.WON, date_closed__range=quarter),
-                default=0,
-            ),
+                overdue=Count("pk", filter=is_open & Q(estimated_close_date__lt=today)),
+                won_quarter=Sum(
+                    "estimated_value",
+                    filter=Q(status=Status.WON, date_closed__range=quarter),
+                    default=0,
+                ),
+            )
         )
+        measures = (
+            "open_count",
+            "open_estimated_value",
+            "open_current_value",
+            "due_week",
+            "overdue",
+            "won_quarter",
+        )
+        cues = {name: sum(row[name] for row in rows) for name in measures}
         cues |= (
             Task.objects.for_user(user)
             .open()
@@ -92,25 +99,21 @@ class HomeView(LoginRequiredMixin, TemplateView):
         top = (
             opportunities.open().for_list().order_by("-estimated_value", "number")[:TOP]
         )
+        # Entries are numbered as they are written: the highest are the latest.
         recent = (
-            OpportunityEntry.objects.filter(opportunity__in=opportunities)
+            OpportunityEntry.objects.for_user(user)
             .select_related("opportunity", "stage", "salesperson", "created_by")
-            .order_by("-created_at", "-pk")[:RECENT]
+            .order_by("-pk")[:RECENT]
         )
         by_salesperson = []
         if sees_everyone:
-            by_salesperson = list(
-                opportunities.open()
-                .order_by()
-                .values("salesperson__code", "salesperson__name")
-                .annotate(
-                    count=Count("pk"),
-                    estimated_value=Sum("estimated_value"),
-                    current_value=Sum("current_value"),
-                    overdue=Count("pk", filter=Q(estimated_close_date__lt=today)),
-                )
-                .order_by("-estimated_value", "salesperson__code")[:SALESPEOPLE]
-            )
+            by_salesperson = sorted(
+                (row for row in rows if row["open_count"]),
+                key=lambda row: (
+                    -row["open_estimated_value"],
+                    row["salesperson__code"],
+                ),
+            )[:SALESPEOPLE]
         return super().get_context_data(
             cues=cues,
             quarter=quarter,
@@ -1159,11 +1162,12 @@ class MatrixView(StatisticsView):
         A company's row counts its own and its persons' opportunities, as the
         contact company does; a person's row their own.
         """
+        # The companies (and persons of none) the opportunities belong to: one
+        # semi-join on the key the opportunities carry, not a test per contact.
         companies = Contact.objects.filter(
-            Q(type=ContactType.COMPANY)
-            & Exists(opportunities.filter(contact_company=OuterRef("pk")))
-            | Q(type=ContactType.PERSON, company__isnull=True)
-            & Exists(opportunities.filter(contact=OuterRef("pk")))
+            pk__in=opportunities.order_by()
+            .annotate(key=statistics.contact_company_key())
+            .values("key")
         ).order_by("name", "number")
         page_obj = None
         if self.request.GET.get("csv"):

@@ -76,12 +76,15 @@ CLOSED_STATUSES = (Status.WON, Status.LOST)
 class SalespersonScopedQuerySet(models.QuerySet):
     """Rows that belong to a salesperson: reps see their own."""
 
+    # The salesperson a row belongs to, as a lookup path.
+    salesperson = "salesperson"
+
     def for_user(self, user):
         """What the user may see: everything for managers, own ones for reps."""
         if user.has_perm("opportunities.view_all_opportunities"):
             return self
         return (
-            self.filter(salesperson__user=user)
+            self.filter(**{f"{self.salesperson}__user": user})
             if user.is_authenticated
             else self.none()
         )
@@ -232,15 +235,34 @@ class Opportunity(models.Model):
         ]
         # Each index serves a query: the cues and overdue lists (status, close
         # date); a rep's rows (salesperson, status); the board and the pipeline
-        # by stage (cycle, stage, status). Those cover the salesperson and
+        # by stage (cycle, status, stage, ...). Those cover the salesperson and
         # cycle foreign keys, which need no index of their own; contact and
         # contact company keep theirs (a contact's page, deleting contacts), as
         # stage does (the list filtered by stage). Close reasons go without:
-        # only statistics read them, grouping all closed rows anyway.
+        # only statistics read them, grouping all closed rows anyway. The
+        # measurements behind these are in docs/benchmarks.md.
         indexes = [
             models.Index(fields=["status", "estimated_close_date"]),
             models.Index(fields=["salesperson", "status"]),
-            models.Index(fields=["sales_cycle", "stage", "status"]),
+            # The board: a cycle's opportunities in progress by stage, in the
+            # order the cards show (the pipeline by stage reads it too).
+            models.Index(
+                fields=[
+                    "sales_cycle",
+                    "status",
+                    "stage",
+                    "estimated_close_date",
+                    "number",
+                ],
+                name="opportunity_board",
+            ),
+            # The top open opportunities by value (home) and the open list
+            # sorted by value: read in order, stopping at the page's end.
+            models.Index(
+                fields=["-estimated_value", "number"],
+                condition=Q(status__in=["not_started", "in_progress"]),
+                name="opportunity_open_by_value",
+            ),
         ]
         constraints = figures_constraints("opportunity") + [
             models.CheckConstraint(
@@ -274,7 +296,10 @@ class Action(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
-class OpportunityEntryQuerySet(models.QuerySet):
+class OpportunityEntryQuerySet(SalespersonScopedQuerySet):
+    # An entry is seen with its opportunity, whoever it was written for.
+    salesperson = "opportunity__salesperson"
+
     def active(self):
         """The latest entry of each opportunity."""
         return self.filter(active=True)
@@ -372,11 +397,18 @@ class OpportunityEntry(models.Model):
             ),
         ]
         # An opportunity's history (opportunity; the partial unique index finds
-        # its active entry) and the statistics by stage (stage, active). The
-        # other references are copies of the opportunity's at the time, read
-        # only with it: no index of their own but contact and contact company,
-        # so deleting contacts does not scan the history.
-        indexes = [models.Index(fields=["stage", "active"])]
+        # its active entry) and the time spent in each stage: the superseded
+        # entries by stage and opportunity with their days open, read from the
+        # index alone. The other references are copies of the opportunity's at
+        # the time, read only with it: no index of their own but contact and
+        # contact company, so deleting contacts does not scan the history.
+        indexes = [
+            models.Index(
+                fields=["stage", "opportunity", "days_open"],
+                condition=Q(active=False),
+                name="entry_superseded_by_stage",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}/{self.pk} {self.get_action_taken_display()}"

@@ -128,6 +128,15 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
             )
         return super().get(request, *args, **kwargs)
 
+    def paginate_queryset(self, queryset, page_size):
+        self.totals = selectors.list_totals(queryset)
+        return super().paginate_queryset(queryset, page_size)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.count = self.totals["count"]  # counted with the totals already
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
@@ -135,7 +144,7 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
         context["query"] = query.urlencode()
         query.pop("o", None)
         context["query_without_order"] = query.urlencode()
-        context["totals"] = selectors.list_totals(self.filterset.qs)
+        context["totals"] = self.totals
         context["ordering"] = self.request.GET.get("o", "")
         return context
 

@@ -1,0 +1,194 @@
+"""Benchmark the pages at growing data sizes: median server time and queries.
+
+For each size it generates the data set (crm/generate.py), analyses the
+tables, then requests every page through Django's handler in this process (the
+server's time, without a network) as the generated manager, and prints a
+Markdown table: median milliseconds of ``--repeat`` requests and the number of
+queries one request makes. Posts (update, close) go to a different
+opportunity each time. Last, stage updates per second through the services.
+The generated data is removed at the end (``--keep`` keeps the last size).
+"""
+
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import generate
+from opportunities import services
+from opportunities.models import CloseReason, CloseReasonType, Opportunity, Status
+from opportunities.moves import Move
+
+
+class Command(BaseCommand):
+    help = (
+        "Time every page at each --sizes number of opportunities (generated) "
+        "and print median milliseconds and queries per page as a table."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sizes",
+            default="1000,10000,100000",
+            help="Opportunity counts, comma-separated (1000,10000,100000).",
+        )
+        parser.add_argument(
+            "--repeat", type=int, default=9, help="Requests per page (9)."
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="Keep the last size's data."
+        )
+
+    def handle(self, *args, **options):
+        sizes = [int(size) for size in options["sizes"].split(",")]
+        results: dict[str, dict[int, tuple[float, int]]] = {}
+        rates = {}
+        try:
+            for size in sizes:
+                started = time.monotonic()
+                generate.remove()
+                generate.generate(
+                    opportunities=size, contacts=max(200, size // 5), salespeople=50
+                )
+                with connection.cursor() as cursor:
+                    # What autovacuum would have done by the time anyone reads
+                    # the pages: statistics for the planner, the visibility map
+                    # for index-only scans.
+                    cursor.execute(
+                        "VACUUM ANALYZE"
+                        if connection.vendor == "postgresql"
+                        else "ANALYZE"
+                    )
+                self.stderr.write(
+                    f"{size:,} opportunities generated in "
+                    f"{time.monotonic() - started:.1f} s; measuring"
+                )
+                for page, figures in self.measure(options["repeat"]).items():
+                    results.setdefault(page, {})[size] = figures
+                rates[size] = self.updates_per_second()
+        finally:
+            if not options["keep"]:
+                generate.remove()
+        self.table(sizes, results, rates)
+
+    def measure(self, repeat: int) -> dict[str, tuple[float, int]]:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username="gmanager"))
+        running = Opportunity.objects.filter(status=Status.IN_PROGRESS)
+        busiest = running.order_by("-version", "number").first()
+        salesperson = busiest.salesperson_id
+        today = timezone.localdate().isoformat()
+        pages = {
+            "home": reverse("home"),
+            "list": reverse("opportunities:list"),
+            "list, filtered and sorted by value": reverse("opportunities:list")
+            + f"?status=open&salesperson={salesperson}&o=-estimated_value",
+            "board": reverse("opportunities:board_cycle", args=["GNEW"]),
+            "opportunity page": reverse("opportunities:detail", args=[busiest.number]),
+            "statistics: this quarter": reverse("statistics:overview"),
+            "statistics: forecast": reverse("statistics:forecast"),
+            "statistics: win rate and velocity": reverse("statistics:win_rate"),
+            "statistics: sales cycles": reverse("statistics:cycles"),
+            "statistics: salespeople": reverse("statistics:salespeople"),
+            "statistics: contacts": reverse("statistics:contacts"),
+            "statistics: close reasons": reverse("statistics:close_reasons"),
+            "matrix": reverse("statistics:matrix"),
+            "matrix by contact": reverse("statistics:matrix") + "?rows=contact",
+        }
+        results = {}
+        for name, path in pages.items():
+            results[name] = self.time(
+                repeat, lambda path=path: client.get(path, secure=True)
+            )
+        # Posts: each to an opportunity of its own, in progress.
+        targets = iter(running.order_by("number")[: 2 * repeat + 4])
+        reason = CloseReason.objects.filter(type=CloseReasonType.WON).first()
+
+        def update():
+            opportunity = next(targets)
+            return client.post(
+                reverse("opportunities:advance", args=[opportunity.number]),
+                {
+                    "move": Move.UPDATE,
+                    "target_stage": opportunity.stage_id,
+                    "date_of_change": today,
+                    "estimated_value": "1234.00",
+                    "chances_pct": "33",
+                    "estimated_close_date": today,
+                    "version": opportunity.version,
+                },
+                secure=True,
+            )
+
+        def close():
+            opportunity = next(targets)
+            return client.post(
+                reverse("opportunities:close", args=[opportunity.number]),
+                {
+                    "outcome": "won",
+                    "close_reason": reason.pk,
+                    "date_closed": today,
+                    "sale_value": "1500.00",
+                    "version": opportunity.version,
+                },
+                secure=True,
+            )
+
+        results["update (POST)"] = self.time(repeat, update, expect=302)
+        results["close (POST)"] = self.time(repeat, close, expect=302)
+        return results
+
+    @staticmethod
+    def time(repeat: int, request, expect: int = 200) -> tuple[float, int]:
+        """Median milliseconds of ``repeat`` requests after one to warm up, and
+        the queries of the warm-up one."""
+        # Each request starts by emptying the query log; so must the count.
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            response = request()
+        count = len(queries)  # now: the log is the next request's after this
+        if response.status_code != expect:
+            raise SystemExit(f"{response.status_code} for {response.request}")
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = request()
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != expect:
+                raise SystemExit(f"{response.status_code} for {response.request}")
+        return statistics.median(times), count
+
+    @staticmethod
+    def updates_per_second(count: int = 200) -> float:
+        """Stage updates through the services, one after another."""
+        running = list(
+            Opportunity.objects.filter(status=Status.IN_PROGRESS).order_by("-number")[
+                :count
+            ]
+        )
+        started = time.perf_counter()
+        for opportunity in running:
+            services.opportunity_advance(
+                user=None, opportunity=opportunity, move=Move.UPDATE
+            )
+        return len(running) / (time.perf_counter() - started)
+
+    def table(self, sizes, results, rates) -> None:
+        vendor = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[connection.vendor]
+        heading = " | ".join(f"{size:,}" for size in sizes)
+        self.stdout.write(f"{vendor}: median ms (queries) per page, by opportunities\n")
+        self.stdout.write(f"| page | {heading} |")
+        self.stdout.write("|---|" + "---:|" * len(sizes))
+        for page, by_size in results.items():
+            cells = " | ".join(
+                f"{by_size[size][0]:.1f} ({by_size[size][1]})" for size in sizes
+            )
+            self.stdout.write(f"| {page} | {cells} |")
+        cells = " | ".join(f"{rates[size]:.0f}" for size in sizes)
+        self.stdout.write(f"| stage updates per second (services) | {cells} |")
