@@ -1434,9 +1434,16 @@ class ContactStatisticsView(StatisticsView):
         ).order_by("-open__estimated_value", "-won__estimated_value", "group_key")
         page_obj = None
         if not self.request.GET.get("csv"):
-            page_obj = Paginator(rows, self.PER_PAGE).get_page(
-                self.request.GET.get("page")
+            paginator = Paginator(rows, self.PER_PAGE)
+            # Counting the companies needs only their keys, not their figures.
+            paginator.count = (
+                opportunities.order_by()
+                .annotate(key=statistics.contact_company_key())
+                .values("key")
+                .distinct()
+                .count()
             )
+            page_obj = paginator.get_page(self.request.GET.get("page"))
             rows = page_obj.object_list
         rows = list(rows)
         contacts = Contact.objects.in_bulk([row["group_key"] for row in rows])
