@@ -64,3 +64,4 @@ def test_an_export_restores_into_an_empty_database_with_nothing_lost(tmp_path):
 
     assert after == before
     assert counts["opportunities"] > 40 and counts["opportunity-entries"] > 100
+    assert counts["tasks"] > 20 and counts["quotes"] > 5 and counts["interactions"] > 20
