@@ -50,6 +50,16 @@ def _label(value: float) -> str:
     )
 
 
+def _legend(series: list[Series]) -> list[dict]:
+    """The series' colours and names; one series needs none."""
+    if len(series) < 2:
+        return []
+    return [
+        {"fill": index % PALETTE_SIZE, "text": s.label}
+        for index, s in enumerate(series)
+    ]
+
+
 def _number(value) -> float:
     return float(value or 0)
 
@@ -113,12 +123,7 @@ def column_chart(
         "labels": labels,
         "x_label": {"x": left + plot_w / 2, "y": height - 8, "text": x_label},
         "y_label": {"x": 14, "y": top + plot_h / 2, "text": y_label},
-        "legend": [
-            {"fill": index % PALETTE_SIZE, "text": s.label}
-            for index, s in enumerate(series)
-        ]
-        if len(series) > 1
-        else [],
+        "legend": _legend(series),
     }
 
 
@@ -175,10 +180,5 @@ def bar_chart(
         "bars": bars,
         "labels": labels,
         "x_label": {"x": left + plot_w / 2, "y": height - 6, "text": x_label},
-        "legend": [
-            {"fill": index % PALETTE_SIZE, "text": s.label}
-            for index, s in enumerate(series)
-        ]
-        if len(series) > 1
-        else [],
+        "legend": _legend(series),
     }

@@ -765,7 +765,15 @@ class OpportunityEntryImporter(Importer):
                 if v.get("contact_company")
                 else None
             )
-            entry = self._entry_for(opp, action, stage, previous, date, figures, reason)
+            entry = new_entry(
+                opp,
+                action=action,
+                stage=stage,
+                previous_stage_id=previous.pk if previous else None,
+                date_of_change=date,
+                figures=figures,
+                close_reason=reason,
+            )
             if contact is not None:
                 entry.contact_id = contact.pk
             entry.contact_company_id = company.pk if company else opp.contact_company_id
@@ -777,18 +785,6 @@ class OpportunityEntryImporter(Importer):
             entries.append(entry)
             last, last_stage = entry, stage
         return entries if ok and entries else None
-
-    @staticmethod
-    def _entry_for(opp, action, stage, previous, date, figures, reason):
-        return new_entry(
-            opp,
-            action=action,
-            stage=stage,
-            previous_stage_id=previous.pk if previous else None,
-            date_of_change=date,
-            figures=figures,
-            close_reason=reason,
-        )
 
     @staticmethod
     def _adopt(opp, entries):
