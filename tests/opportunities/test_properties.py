@@ -2,6 +2,7 @@
 services either do what was asked or refuse it with a ValidationError, and the
 history keeps its invariants (tests/invariants.py)."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -62,6 +63,24 @@ reopen = st.tuples(st.just("reopen"), days)
 
 class Rollback(Exception):
     """Ends an example: its opportunity and history go with the savepoint."""
+
+
+@contextlib.contextmanager
+def fresh_opportunity(world):
+    """A not-started opportunity for one example, gone with it afterwards."""
+    try:
+        with transaction.atomic():
+            yield services.opportunity_create(
+                user=world["manager"],
+                contact=world["contact"],
+                salesperson=world["salesperson"],
+                sales_cycle=world["cycle"],
+                description="Property",
+                creation_date=START_DATE,
+            )
+            raise Rollback
+    except Rollback:
+        pass
 
 
 @pytest.fixture
@@ -139,23 +158,11 @@ def act(world, opportunity, action) -> None:
 @EXAMPLES
 @given(actions=st.lists(st.one_of(advance, close, reopen), max_size=12))
 def test_any_sequence_of_actions_keeps_the_history_consistent(world, actions):
-    try:
-        with transaction.atomic():
-            opportunity = services.opportunity_create(
-                user=world["manager"],
-                contact=world["contact"],
-                salesperson=world["salesperson"],
-                sales_cycle=world["cycle"],
-                description="Property",
-                creation_date=START_DATE,
-            )
-            for action in actions:
-                act(world, opportunity, action)
-                opportunity = Opportunity.objects.get(pk=opportunity.pk)
-                assert_consistent_history(opportunity)
-            raise Rollback
-    except Rollback:
-        pass
+    with fresh_opportunity(world) as opportunity:
+        for action in actions:
+            act(world, opportunity, action)
+            opportunity = Opportunity.objects.get(pk=opportunity.pk)
+            assert_consistent_history(opportunity)
 
 
 text = st.text(max_size=40)
@@ -202,31 +209,17 @@ CLOSE_FIELDS = ("outcome", "close_reason", "date_closed", "sale_value", "version
     ),
 )
 def test_forms_take_any_input_and_answer_with_field_errors(world, data, closing):
-    try:
-        with transaction.atomic():
-            opportunity = services.opportunity_create(
-                user=world["manager"],
-                contact=world["contact"],
-                salesperson=world["salesperson"],
-                sales_cycle=world["cycle"],
-                description="Form",
-                creation_date=START_DATE,
-            )
-            options = available(world["stages"], opportunity.current_stage)
-            advance_form = AdvanceForm(
-                data, opportunity=opportunity, user=world["manager"], options=options
-            )
-            if advance_form.is_valid():
-                advance_form.save()
-            close_form = CloseForm(
-                closing, opportunity=opportunity, user=world["manager"]
-            )
-            if close_form.is_valid():
-                close_form.save()
-            assert_consistent_history(Opportunity.objects.get(pk=opportunity.pk))
-            raise Rollback
-    except Rollback:
-        pass
+    with fresh_opportunity(world) as opportunity:
+        options = available(world["stages"], opportunity.current_stage)
+        advance_form = AdvanceForm(
+            data, opportunity=opportunity, user=world["manager"], options=options
+        )
+        if advance_form.is_valid():
+            advance_form.save()
+        close_form = CloseForm(closing, opportunity=opportunity, user=world["manager"])
+        if close_form.is_valid():
+            close_form.save()
+        assert_consistent_history(Opportunity.objects.get(pk=opportunity.pk))
 
 
 def test_a_rep_reopening_is_refused_with_permission_denied(world, rep):
