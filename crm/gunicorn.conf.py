@@ -3,8 +3,9 @@
 GUNICORN_BIND      address to listen on (default 127.0.0.1:8000; a proxy in
                    front terminates TLS)
 GUNICORN_WORKERS   worker processes (default: 2 per CPU core, and one)
-GUNICORN_THREADS   threads per worker (default 2): requests wait on PostgreSQL
-                   more than they compute
+GUNICORN_THREADS   threads per worker (default 4): requests wait on PostgreSQL
+                   more than they compute, and a kept-alive connection stays
+                   with its worker, so each worker needs room for several
 """
 
 import multiprocessing
@@ -16,7 +17,7 @@ os.environ.setdefault("DJANGO_LOG_STREAM", "stdout")
 wsgi_app = "crm.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"
 # Load the app before forking: workers share its memory and start at once.
 preload_app = True
@@ -24,10 +25,10 @@ preload_app = True
 max_requests = 10_000
 max_requests_jitter = 1_000
 timeout = 30
-# No keep-alive: every request is a new connection, taken by whichever
-# worker is free, so none queues behind a busy one (the proxy in front
-# keeps the clients' connections).
-keepalive = 0
+# Keep-alive, as gunicorn's default: a client (or a proxy that keeps its
+# upstream connections) saves a connection per request. Behind a proxy that
+# opens one per request, such as nginx without ``keepalive``, it is unused.
+keepalive = 2
 graceful_timeout = 30
 # Logs go to standard output, for the service manager to keep.
 accesslog = "-"

@@ -281,11 +281,12 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, opportunity, user, options, **kwargs):
+    def __init__(self, *args, opportunity, user, options, stages=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
         self.user = user
         self.options = options
+        self.stages = stages
         self.fields["move"].choices = [
             (move, label) for move, label in Move.choices if move in options
         ]
@@ -315,6 +316,7 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
             estimated_close_date=data["estimated_close_date"],
             cancel_open_tasks=data["cancel_open_tasks"],
             expected_version=data["version"],
+            stages=self.stages,
         )
 
 

@@ -456,17 +456,22 @@ def opportunity_advance(
     estimated_close_date: datetime.date | None = None,
     cancel_open_tasks: bool = False,
     expected_version: int | None = None,
+    stages: list[Stage] | None = None,
 ) -> Opportunity:
     """Start, next, previous, skip, jump back or update (NAV's "Update opportunity").
 
     Values left None take the spec's defaults for the chosen move and target.
+    ``stages``, the cycle's stages in order, spares reading them again when
+    the caller has (a page that offered the moves); they are read when they
+    are not of the cycle the opportunity has under the lock.
     """
     with transaction.atomic():
         opp = _lock(opportunity, expected_version)
         _refuse_if_closed(opp)
-        stages = list(
-            Stage.objects.filter(cycle_id=opp.sales_cycle_id).order_by("number")
-        )
+        if not stages or stages[0].cycle_id != opp.sales_cycle_id:
+            stages = list(
+                Stage.objects.filter(cycle_id=opp.sales_cycle_id).order_by("number")
+            )
         for stage in stages:  # the stage it stands on, without a query
             if stage.pk == opp.stage_id:
                 opp.stage = stage

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -362,7 +363,11 @@ class AdvanceView(ServiceFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "options": self.move_options}
+        return {
+            **super().get_form_kwargs(),
+            "options": self.move_options,
+            "stages": self.stages,
+        }
 
     def get_initial(self):
         """The defaults of the chosen move and target, as the spec sets them."""
@@ -387,14 +392,15 @@ class AdvanceView(ServiceFormView):
             **services.advance_defaults(opportunity, move, target),
         }
 
-    @property
+    @cached_property
+    def stages(self) -> list[Stage]:
+        """The stages of the opportunity's cycle, in order."""
+        return list(self.get_opportunity().sales_cycle.stages.order_by("number"))
+
+    @cached_property
     def move_options(self) -> dict:
         """The available moves with their target stages."""
-        if not hasattr(self, "_options"):
-            opportunity = self.get_opportunity()
-            stages = list(opportunity.sales_cycle.stages.order_by("number"))
-            self._options = moves.available(stages, opportunity.current_stage)
-        return self._options
+        return moves.available(self.stages, self.get_opportunity().current_stage)
 
     def get_template_names(self):
         if self.request.htmx:
