@@ -36,6 +36,7 @@ from opportunities.models import (
     Status,
     Task,
     TaskStatus,
+    furthest_stage,
 )
 from opportunities.services import COPIED, Figures, entry_values
 from salescycles.models import Priority, SalesCycle, Stage
@@ -319,6 +320,8 @@ class _Stories:
                 date = created + gaps[steps] * DAY
                 self._close(history, people, status, stages[index], date, value)
         figures = history[-1] if history else None
+        by_pk = {stage.pk: stage for stage in stages}
+        reached = furthest_stage(*(by_pk.get(entry["stage_id"]) for entry in history))
         opportunity = (
             pk,
             f"GO{n:07d}",
@@ -333,6 +336,7 @@ class _Stories:
             date if status in (Status.WON, Status.LOST) else None,
             figures["close_reason_id"] if figures else None,
             stages[index].pk if history else None,
+            reached.pk if reached else None,
             *(
                 (figures[name] for name in FIGURE_FIELDS)
                 if figures
@@ -470,6 +474,7 @@ OPPORTUNITY_FIELDS = (
     "date_closed",
     "close_reason_id",
     "stage_id",
+    "furthest_stage_id",
     *FIGURE_FIELDS,
     "version",
     "created_at",

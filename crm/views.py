@@ -795,9 +795,9 @@ class WinRateView(StatisticsView):
     def sections(self, opportunities):
         closed = opportunities.closed()
         days = statistics.days_to_close(closed)
-        overall = statistics.nest_split(
-            closed.order_by().aggregate(**statistics.split_aggregates())
-        )
+        # One grouping by salesperson and cycle, added up three ways.
+        outcomes = statistics.outcomes_by(closed, "salesperson_id", "sales_cycle_id")
+        overall = statistics.win_rates(outcomes)[None]
         self.cues = [
             {
                 "label": _("Win rate"),
@@ -834,7 +834,7 @@ class WinRateView(StatisticsView):
             _("Win rate by salesperson"),
             _("Salesperson"),
             [(sp.pk, _people_label(sp), sp.code) for sp in salespeople],
-            statistics.split_by(closed, "salesperson_id"),
+            statistics.win_rates(outcomes, "salesperson_id"),
             lambda pk, status: self.list_url(salesperson=pk, status=status),
         )
         cycles = list(SalesCycle.objects.order_by("code"))
@@ -843,7 +843,7 @@ class WinRateView(StatisticsView):
             _("Win rate by sales cycle"),
             _("Sales cycle"),
             [(c.pk, f"{c.code} {c.description}", c.code) for c in cycles],
-            statistics.split_by(closed, "sales_cycle_id"),
+            statistics.win_rates(outcomes, "sales_cycle_id"),
             lambda pk, status: self.list_url(sales_cycle=pk, status=status),
         )
         stages = list(

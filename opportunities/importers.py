@@ -31,6 +31,7 @@ from opportunities.models import (
     Status,
     Task,
     TaskStatus,
+    furthest_stage,
 )
 from opportunities.services import Figures, entry_values, new_entry
 from salescycles import dateformula
@@ -379,6 +380,7 @@ class OpportunityImporter(Importer):
             "date_closed": None,
             "close_reason_id": None,
             "stage_id": None,
+            "furthest_stage_id": None,
             "estimated_value": ZERO,
             "chances_pct": ZERO,
             "completed_pct": ZERO,
@@ -433,6 +435,9 @@ class OpportunityImporter(Importer):
             opp["date_closed"] = date_closed
             opp["close_reason_id"] = reason.pk
         opp["stage_id"] = stage.pk if stage else None
+        # Its history has one entry at a stage, this one.
+        reached = furthest_stage(stage)
+        opp["furthest_stage_id"] = reached.pk if reached else None
         for name in (
             "estimated_value",
             "chances_pct",
@@ -619,6 +624,7 @@ class OpportunityEntryImporter(Importer):
         self.opportunities = []
         self.entries = []
         before = self._existing_histories([opportunities[n] for n in histories])
+        stage_by_pk = {stage.pk: stage for stage in stages.values()}
         for number, history in histories.items():
             opp = opportunities[number]
             history.sort(key=lambda r: r.values["entry_no"] or 0)
@@ -637,7 +643,7 @@ class OpportunityEntryImporter(Importer):
                 row.created = not old
                 if old:
                     row.changed.append("history")
-            self._adopt(opp, entries)
+            self._adopt(opp, entries, stage_by_pk)
             self.opportunities.append(opp)
             self.entries += entries
 
@@ -787,8 +793,9 @@ class OpportunityEntryImporter(Importer):
         return entries if ok and entries else None
 
     @staticmethod
-    def _adopt(opp, entries):
-        """Make the opportunity's state and figures those of its active entry."""
+    def _adopt(opp, entries, stage_by_pk):
+        """Make the opportunity's state and figures those of its active entry,
+        its furthest stage the highest its entries stand on."""
         active = entries[-1]
         if active.action_taken in (Action.WON, Action.LOST):
             opp.status = active.action_taken
@@ -809,6 +816,9 @@ class OpportunityEntryImporter(Importer):
             "estimated_close_date",
         ):
             setattr(opp, name, getattr(active, name))
+        opp.furthest_stage = furthest_stage(
+            *(stage_by_pk.get(entry.stage_id) for entry in entries)
+        )
         opp.version += 1
 
     def write(self, rows):
@@ -826,6 +836,7 @@ class OpportunityEntryImporter(Importer):
             [
                 "status",
                 "stage",
+                "furthest_stage",
                 "date_closed",
                 "close_reason",
                 "estimated_value",

@@ -195,6 +195,19 @@ class Opportunity(models.Model):
             "it reached."
         ),
     )
+    # Kept by every write of an entry (furthest_stage below), so that the
+    # funnel of closed opportunities is one grouping, not a search of each
+    # one's history.
+    furthest_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("furthest stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        help_text=_("The highest-numbered stage the opportunity has been at."),
+    )
     estimated_value = models.DecimalField(_("estimated value"), editable=False, **MONEY)
     chances_pct = models.DecimalField(
         _("chances of success %"), editable=False, **PERCENT_FIELD
@@ -559,3 +572,11 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date}"
+
+
+def furthest_stage(*stages: Stage | None) -> Stage | None:
+    """The highest-numbered of ``stages``, None among them ignored: what an
+    opportunity's ``furthest_stage`` is, given the stages of its entries."""
+    return max(
+        (s for s in stages if s is not None), key=lambda s: s.number, default=None
+    )

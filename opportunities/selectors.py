@@ -1,5 +1,6 @@
 """Reads that span models: the board, the totals of a list."""
 
+from django.db import connections
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -7,6 +8,8 @@ from opportunities.models import Opportunity, OpportunityQuerySet, Status
 from salescycles.models import SalesCycle, Stage
 
 BOARD_CARDS_PER_COLUMN = 20
+# The cards of a column, soonest to close first (the opportunity_board index).
+BOARD_ORDER = [F("estimated_close_date").asc(nulls_last=True), F("number")]
 
 
 def list_totals(opportunities: OpportunityQuerySet) -> dict:
@@ -26,22 +29,13 @@ def board_columns(
 ) -> list[dict]:
     """The cycle's stages with their first ``limit`` cards and column totals.
 
-    Three queries whatever the data: the stages, the cards (ranked per stage by a
-    window function) and the totals per stage.
+    Three queries whatever the data: the stages, the cards and the totals per
+    stage.
     """
     running = opportunities.filter(sales_cycle=cycle, status=Status.IN_PROGRESS)
     stages = list(Stage.objects.filter(cycle=cycle).order_by("number"))
-    ranked = running.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=F("stage_id"),
-            order_by=[F("estimated_close_date").asc(nulls_last=True), F("number")],
-        )
-    )
-    cards = (
-        ranked.filter(rank__lte=limit)
-        .select_related("contact", "salesperson")
-        .order_by("stage_id", "rank")
+    cards = _first_cards(
+        running.select_related("contact", "salesperson"), stages, limit
     )
     totals = {
         row["stage_id"]: row
@@ -67,6 +61,28 @@ def board_columns(
     ]
 
 
+def _first_cards(running, stages: list[Stage], limit: int) -> list[Opportunity]:
+    """The first ``limit`` cards of each stage, in board order.
+
+    Where the database can (PostgreSQL), each stage's cards are a slice of their
+    own, joined by UNION ALL: each reads the opportunity_board index in order
+    and stops at ``limit``. Elsewhere (SQLite) a window function ranks all the
+    cycle's cards and keeps the first ``limit`` of each stage.
+    """
+    if not stages:
+        return []
+    if connections[running.db].features.supports_slicing_ordering_in_compound:
+        slices = [
+            running.filter(stage=stage).order_by(*BOARD_ORDER)[:limit]
+            for stage in stages
+        ]
+        return list(slices[0].union(*slices[1:], all=True))
+    ranked = running.annotate(
+        rank=Window(RowNumber(), partition_by=F("stage_id"), order_by=BOARD_ORDER)
+    )
+    return list(ranked.filter(rank__lte=limit).order_by("stage_id", "rank"))
+
+
 def stage_cards(
     opportunities: OpportunityQuerySet, stage: Stage, *, offset: int, limit: int
 ) -> list[Opportunity]:
@@ -74,7 +90,5 @@ def stage_cards(
     return list(
         opportunities.filter(stage=stage, status=Status.IN_PROGRESS)
         .select_related("contact", "salesperson")
-        .order_by(F("estimated_close_date").asc(nulls_last=True), "number")[
-            offset : offset + limit
-        ]
+        .order_by(*BOARD_ORDER)[offset : offset + limit]
     )

@@ -33,6 +33,7 @@ from opportunities.models import (
     Status,
     Task,
     TaskStatus,
+    furthest_stage,
 )
 from salescycles import dateformula
 from salescycles.models import ActivityStepType, Priority, SalesCycle, Stage
@@ -76,7 +77,7 @@ def _lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity
     (None without a quote; a quote is made under this lock).
     """
     locked = (
-        Opportunity.objects.select_related("sales_cycle")
+        Opportunity.objects.select_related("sales_cycle", "furthest_stage")
         .annotate(quote_amount=_quote_amount())
         .select_for_update(of=("self",))
         .get(pk=opportunity.pk)
@@ -223,6 +224,7 @@ def _write_entry(
     entry.save()
     if stage is not None:
         opportunity.stage = stage
+        opportunity.furthest_stage = furthest_stage(opportunity.furthest_stage, stage)
     opportunity.estimated_value = figures.estimated_value
     opportunity.chances_pct = figures.chances_pct
     opportunity.completed_pct = figures.completed_pct

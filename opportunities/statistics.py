@@ -19,6 +19,7 @@ Definitions (the spec's section 9, made explicit):
   entries.
 """
 
+import collections
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,11 +30,8 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import (
@@ -57,6 +55,8 @@ STATUS_GROUPS = {
     "won": Q(status=Status.WON),
     "lost": Q(status=Status.LOST),
 }
+
+OUTCOMES = ("won", "lost")
 
 PERIODS = {
     "day": TruncDay,
@@ -138,12 +138,49 @@ def nest_split(row: dict) -> dict:
             if measure.startswith("average") and value is not None:
                 value = Decimal(value).quantize(CENT, ROUND_HALF_UP)
             figures[group][measure] = value
+    return with_win_rates(figures)
+
+
+def with_win_rates(figures: dict) -> dict:
+    """``figures`` with the win rates of its won and lost count and value."""
     won, lost = figures["won"], figures["lost"]
     figures["win_rate"] = ratio(won["count"], won["count"] + lost["count"])
     figures["win_rate_value"] = ratio(
         won["estimated_value"], won["estimated_value"] + lost["estimated_value"]
     )
     return figures
+
+
+def outcomes_by(closed: QuerySet, *keys: str) -> list[dict]:
+    """Won and lost count and estimated value per combination of ``keys`` (one
+    query), for ``win_rates`` to add up by any of them."""
+    aggregates = {}
+    for outcome in OUTCOMES:
+        condition = STATUS_GROUPS[outcome]
+        aggregates |= {
+            f"{outcome}__count": Count("pk", filter=condition),
+            f"{outcome}__estimated_value": Sum(
+                "estimated_value", filter=condition, default=0, output_field=TOTAL
+            ),
+        }
+    return list(closed.order_by().values(*keys).annotate(**aggregates))
+
+
+def win_rates(rows: list[dict], key: str | None = None) -> dict:
+    """``outcomes_by`` rows added up per value of ``key`` (all of them under
+    None without one), each as ``nest_split`` gives won, lost and win rates."""
+
+    def nothing():
+        return {outcome: {"count": 0, "estimated_value": 0} for outcome in OUTCOMES}
+
+    totals = collections.defaultdict(nothing)
+    if key is None:
+        totals[None]  # there even when nothing is closed
+    for row in rows:
+        for outcome, figures in totals[row[key] if key else None].items():
+            figures["count"] += row[f"{outcome}__count"]
+            figures["estimated_value"] += row[f"{outcome}__estimated_value"]
+    return {group: with_win_rates(figures) for group, figures in totals.items()}
 
 
 def split_rows(opportunities: QuerySet, key) -> QuerySet:
@@ -269,21 +306,14 @@ def stage_durations(opportunities: QuerySet) -> dict[int, dict]:
 def furthest_stage_reached(opportunities: QuerySet) -> dict[tuple, dict]:
     """Closed opportunities per (cycle pk, status, furthest stage number) (one query).
 
-    The furthest stage is the highest stage number among the opportunity's
-    entries; None for one closed before it started.
+    The furthest stage is the highest-numbered stage among the opportunity's
+    entries, which every write keeps on it (``Opportunity.furthest_stage``);
+    None for one closed before it started.
     """
-    furthest = (
-        OpportunityEntry.objects.filter(opportunity=OuterRef("pk"), stage__isnull=False)
-        .order_by()
-        .values("opportunity")
-        .annotate(top=Max("stage__number"))
-        .values("top")
-    )
     rows = (
         opportunities.closed()
         .order_by()
-        .annotate(furthest=Subquery(furthest, output_field=IntegerField()))
-        .values("sales_cycle_id", "status", "furthest")
+        .values("sales_cycle_id", "status", furthest=F("furthest_stage__number"))
         .annotate(
             count=Count("pk"),
             value=Sum("estimated_value", output_field=TOTAL),

@@ -16,10 +16,12 @@ FIGURES = [
 def assert_consistent_history(opportunity: Opportunity) -> None:
     """One active entry, the latest; a chain of stages; dates that never go
     back; days open that add up; the opportunity's figures its active entry's."""
-    entries = list(opportunity.entries.order_by("id"))
+    entries = list(opportunity.entries.select_related("stage").order_by("id"))
+    opportunity.refresh_from_db(fields=["furthest_stage"])
     if not entries:
         # Never started (one closed before it started and reopened has two).
         assert opportunity.status == Status.NOT_STARTED
+        assert opportunity.furthest_stage_id is None
         return
     assert [e.active for e in entries] == [False] * (len(entries) - 1) + [True]
     assert entries[0].previous_stage_id is None
@@ -42,6 +44,9 @@ def assert_consistent_history(opportunity: Opportunity) -> None:
         assert active.stage_id == opportunity.stage_id
         assert opportunity.date_closed is None
     assert opportunity.version >= 1
+    stages = [entry.stage for entry in entries if entry.stage_id is not None]
+    highest = max(stages, key=lambda stage: stage.number, default=None)
+    assert opportunity.furthest_stage_id == (highest.pk if highest else None)
     for entry in entries:
         for name in ("chances_pct", "completed_pct", "probability_pct"):
             assert 0 <= getattr(entry, name) <= 100, name

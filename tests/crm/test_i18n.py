@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from hypothesis import example, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from contacts.models import Salesperson
-from crm.money import format_money
+from crm.money import format_money, money_format
 from opportunities.models import Opportunity
 from tests.factories import OpportunityFactory
 
@@ -181,6 +185,26 @@ def test_money_follows_the_language_and_the_currency_setting(
     settings.CRM_CURRENCY = currency
     with translation.override(language):
         assert format_money(Decimal("1234.5")) == shown
+
+
+@settings_hypothesis(max_examples=500, derandomize=True, deadline=None)
+@given(
+    value=st.decimals(min_value=-(10**13), max_value=10**13, places=3, allow_nan=False),
+    language=st.sampled_from(["en", "fi"]),
+    currency=st.sampled_from(["EUR", "USD", "JPY", "SEK"]),
+)
+# Halves round to even, as Babel does; a negative amount that rounds to zero
+# keeps its minus sign, as Babel writes it.
+@example(value=Decimal("0.005"), language="en", currency="EUR")
+@example(value=Decimal("0.015"), language="fi", currency="EUR")
+@example(value=Decimal("2.5"), language="en", currency="JPY")
+@example(value=Decimal("-0.004"), language="fi", currency="EUR")
+def test_money_is_written_exactly_as_babel_writes_it(value, language, currency):
+    """format_money reads each language's format from Babel once; every amount
+    comes out as Babel would write it, rounding and minus sign included."""
+    assert money_format(language, currency)(value) == format_currency(
+        value, currency, locale=language
+    )
 
 
 def test_no_amount_is_shown_as_nothing():

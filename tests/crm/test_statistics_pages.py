@@ -433,7 +433,7 @@ EXPECTED_QUERIES = {
     "forecast": 9,
     # days to close, the split, salespeople, split by salesperson, cycles, split
     # by cycle, stages, time in stage, furthest stage, lost by reason, reasons
-    "win_rate": 17,
+    "win_rate": 15,
     # + stage choices; the cells, their salespeople, the column totals
     "matrix": 10,
     # the pipeline, time in stage, cycles, stages

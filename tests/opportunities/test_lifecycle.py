@@ -1,12 +1,14 @@
 """A whole life cycle through the services: start, next, skip, update, close, reopen."""
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 
 from opportunities import services
-from opportunities.models import Action, Status
+from opportunities.models import Action, Opportunity, Status
 from opportunities.moves import Move
 from tests.factories import CloseReasonFactory, OpportunityFactory, cycle_with_stages
 
@@ -83,3 +85,44 @@ def test_walk_through_cycle_writes_a_consistent_history(manager):
     assert opp.estimated_value == Decimal("10000.00")
     assert opp.probability_pct == Decimal("30.00")
     assert opp.current_value == Decimal("3000.00")
+
+
+def test_the_furthest_stage_is_the_highest_reached_through_every_move(manager):
+    cycle = cycle_with_stages()  # stages 10, 20, 30, 40
+    opp = OpportunityFactory(sales_cycle=cycle, creation_date=D(2026, 3, 1))
+    assert opp.furthest_stage is None
+    reached = []
+    for move in (Move.START, Move.NEXT, Move.NEXT, Move.PREVIOUS, Move.PREVIOUS):
+        opp = services.opportunity_advance(
+            user=manager, opportunity=opp, move=move, estimated_value=Decimal(1000)
+        )
+        reached.append((opp.stage.number, opp.furthest_stage.number))
+    assert reached == [(10, 10), (20, 20), (30, 30), (20, 30), (10, 30)]
+    opp = services.opportunity_close(
+        user=manager,
+        opportunity=opp,
+        outcome="lost",
+        close_reason=CloseReasonFactory(code="LOST", type="lost"),
+    )
+    opp.refresh_from_db()
+    assert opp.furthest_stage.number == 30
+
+
+def test_the_migration_fills_in_the_furthest_stage_from_the_history(manager):
+    """0006 sets furthest_stage for opportunities made before it."""
+    migration = importlib.import_module("opportunities.migrations.0006_furthest_stage")
+    cycle = cycle_with_stages()
+    started = OpportunityFactory(sales_cycle=cycle)
+    for move in (Move.START, Move.NEXT, Move.NEXT, Move.PREVIOUS):
+        started = services.opportunity_advance(
+            user=manager, opportunity=started, move=move, estimated_value=Decimal(1000)
+        )
+    never = OpportunityFactory(sales_cycle=cycle)
+    Opportunity.objects.update(furthest_stage=None)
+
+    migration.fill_furthest_stage(apps, None)
+
+    started.refresh_from_db()
+    never.refresh_from_db()
+    assert started.furthest_stage.number == 30
+    assert never.furthest_stage is None
