@@ -1,14 +1,15 @@
 """Pages that span the apps: the home page ("my pipeline") and the statistics."""
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Sum, Window
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -1417,6 +1418,26 @@ class SalespersonStatisticsView(StatisticsView):
         return [Section(table, chart)]
 
 
+def counted_page(request, ranked, per_page: int) -> Page:
+    """The page the request asks for of ``ranked``, whose rows carry ``groups``,
+    the number of all its rows (a window), so that one query gives both.
+
+    A page past the end gives the last one, as ``Paginator.get_page`` does.
+    """
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    rows = list(ranked[(number - 1) * per_page : number * per_page])
+    if not rows and number > 1:  # past the end: the last page
+        first = list(ranked[:1])
+        number = max(1, math.ceil(first[0]["groups"] / per_page)) if first else 1
+        rows = list(ranked[(number - 1) * per_page : number * per_page])
+    paginator = Paginator(ranked, per_page)
+    paginator.count = rows[0]["groups"] if rows else 0
+    return Page(rows, number, paginator)
+
+
 class ContactStatisticsView(StatisticsView):
     """Per company (its own and its persons' opportunities), largest pipeline first."""
 
@@ -1429,23 +1450,45 @@ class ContactStatisticsView(StatisticsView):
     PER_PAGE = 50
 
     def sections(self, opportunities):
-        rows = statistics.split_rows(
-            opportunities, statistics.contact_company_key()
-        ).order_by("-open__estimated_value", "-won__estimated_value", "group_key")
+        key = statistics.contact_company_key()
+        order = ("-open__estimated_value", "-won__estimated_value", "group_key")
         page_obj = None
-        if not self.request.GET.get("csv"):
-            paginator = Paginator(rows, self.PER_PAGE)
-            # Counting the companies needs only their keys, not their figures.
-            paginator.count = (
+        if self.request.GET.get("csv"):
+            rows = list(statistics.split_rows(opportunities, key).order_by(*order))
+        else:
+            # The page's companies first, ranked by the two sums the order
+            # needs, with how many there are (a window over the groups); then
+            # the figures of those alone.
+            ranked = (
                 opportunities.order_by()
-                .annotate(key=statistics.contact_company_key())
-                .values("key")
-                .distinct()
-                .count()
+                .annotate(group_key=key)
+                .values("group_key")
+                .annotate(
+                    **{
+                        f"{outcome}__estimated_value": Sum(
+                            "estimated_value",
+                            filter=statistics.STATUS_GROUPS[outcome],
+                            default=0,
+                        )
+                        for outcome in ("open", "won")
+                    },
+                    groups=Window(Count("*")),
+                )
+                .order_by(*order)
             )
-            page_obj = paginator.get_page(self.request.GET.get("page"))
-            rows = page_obj.object_list
-        rows = list(rows)
+            page_obj = counted_page(self.request, ranked, self.PER_PAGE)
+            keys = [row["group_key"] for row in page_obj]
+            figures = {
+                row["group_key"]: row
+                for row in statistics.split_rows(
+                    opportunities.filter(
+                        Q(contact_company__in=keys)
+                        | Q(contact_company__isnull=True, contact__in=keys)
+                    ),
+                    key,
+                )
+            }
+            rows = [figures[k] for k in keys]
         contacts = Contact.objects.in_bulk([row["group_key"] for row in rows])
         table = Table("contacts", _("Contacts"), _split_columns(Column(_("Contact"))))
         for row in rows:

@@ -397,6 +397,23 @@ def test_contact_csv_holds_every_company_not_one_page(client, manager):
     assert len(download) == 1 + 55 + 1  # header, companies, total
 
 
+def test_contact_statistics_page_through_the_companies(client, manager):
+    client.force_login(manager)
+    cycle = cycle_with_stages()
+    for _ in range(55):
+        OpportunityFactory(sales_cycle=cycle)
+
+    second = client.get(url("contacts"), {"page": "2"})
+    past_the_end = client.get(url("contacts"), {"page": "9"})
+    not_a_number = client.get(url("contacts"), {"page": "x"})
+
+    assert len(table(second, "contacts").rows) == 5
+    assert "Page 2 of 2" in second.content.decode()
+    assert table(past_the_end, "contacts").rows == table(second, "contacts").rows
+    assert "Page 1 of 2" in not_a_number.content.decode()
+    assert len(table(not_a_number, "contacts").rows) == 50
+
+
 def queries(client, name, params=None) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url(name), params or {})
@@ -431,8 +448,8 @@ EXPECTED_QUERIES = {
     "overview": 11,
     # the pipeline by month and stage, its stages, won by month
     "forecast": 9,
-    # days to close, the split, salespeople, split by salesperson, cycles, split
-    # by cycle, stages, time in stage, furthest stage, lost by reason, reasons
+    # days to close, won and lost by salesperson and cycle, salespeople, cycles,
+    # stages, time in stage, furthest stage, lost by reason, reasons
     "win_rate": 15,
     # + stage choices; the cells, their salespeople, the column totals
     "matrix": 10,
@@ -440,7 +457,8 @@ EXPECTED_QUERIES = {
     "cycles": 10,
     # the split, salespeople, the total
     "salespeople": 9,
-    # the page count, the page of companies, their contacts, the total
+    # the page of companies with how many there are, their figures, their
+    # contacts, the total
     "contacts": 10,
     # by reason, the reasons
     "close_reasons": 8,
