@@ -240,6 +240,19 @@ def _save(opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
+def refresh_furthest_stages(*, cycle: SalesCycle) -> int:
+    """Work out the furthest stage of the cycle's opportunities again from their
+    histories, as migration 0006 did (after the cycle's stages are renumbered)."""
+    highest = (
+        OpportunityEntry.objects.filter(opportunity=OuterRef("pk"), stage__isnull=False)
+        .order_by("-stage__number")
+        .values("stage")[:1]
+    )
+    return Opportunity.objects.filter(sales_cycle=cycle).update(
+        furthest_stage=Subquery(highest)
+    )
+
+
 def _cancel_open_tasks(opportunity: Opportunity, on: datetime.date) -> int:
     return Task.objects.filter(opportunity=opportunity, closed=False).update(
         closed=True, cancelled=True, status=TaskStatus.COMPLETED, date_closed=on

@@ -93,8 +93,22 @@ def sales_cycle_save(*, user, cycle: SalesCycle) -> SalesCycle:
 
 
 def stage_save(*, user, stage: Stage) -> Stage:
-    """Save a new or changed stage (its date formula is validated)."""
-    return _save(stage)
+    """Save a new or changed stage (its date formula is validated).
+
+    A stage given another number may change which stage is the furthest each
+    of the cycle's opportunities reached: that is worked out again.
+    """
+    from opportunities.services import refresh_furthest_stages
+
+    renumbered = (
+        stage.pk is not None
+        and Stage.objects.filter(pk=stage.pk).exclude(number=stage.number).exists()
+    )
+    with transaction.atomic():
+        _save(stage)
+        if renumbered:
+            refresh_furthest_stages(cycle=stage.cycle)
+    return stage
 
 
 def activity_save(*, user, activity: Activity) -> Activity:

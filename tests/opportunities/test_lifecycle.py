@@ -10,7 +10,9 @@ from django.apps import apps
 from opportunities import services
 from opportunities.models import Action, Opportunity, Status
 from opportunities.moves import Move
+from salescycles import services as salescycle_services
 from tests.factories import CloseReasonFactory, OpportunityFactory, cycle_with_stages
+from tests.invariants import assert_consistent_history
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +128,21 @@ def test_the_migration_fills_in_the_furthest_stage_from_the_history(manager):
     never.refresh_from_db()
     assert started.furthest_stage.number == 30
     assert never.furthest_stage is None
+
+
+def test_renumbering_a_stage_works_the_furthest_stage_out_again(manager):
+    cycle = cycle_with_stages()  # stages 10, 20, 30, 40
+    opp = OpportunityFactory(sales_cycle=cycle)
+    for move in (Move.START, Move.NEXT, Move.NEXT, Move.PREVIOUS):
+        opp = services.opportunity_advance(
+            user=manager, opportunity=opp, move=move, estimated_value=Decimal(1000)
+        )
+    assert opp.furthest_stage.number == 30
+
+    stage = cycle.stages.get(number=30)
+    stage.number = 15  # now before 20, where the opportunity went back to
+    salescycle_services.stage_save(user=manager, stage=stage)
+
+    opp.refresh_from_db()
+    assert opp.furthest_stage.number == 20
+    assert_consistent_history(opp)
