@@ -31,10 +31,10 @@ class MoneyFormat:
     point: str
     decimals: int
 
-    def __call__(self, value: Decimal) -> str:
-        value = Decimal(value).quantize(
-            Decimal(1).scaleb(-self.decimals), ROUND_HALF_EVEN
-        )
+    def __call__(self, value: Decimal | int | float) -> str:
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))  # as Babel reads a float: 2.675, not 2.67499…
+        value = value.quantize(Decimal(1).scaleb(-self.decimals), ROUND_HALF_EVEN)
         digits = f"{abs(value):,.{self.decimals}f}"
         digits = digits.translate({ord(","): self.group, ord("."): self.point})
         before, after = self.negative if value.is_signed() else self.positive

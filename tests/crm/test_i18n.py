@@ -199,6 +199,8 @@ def test_money_follows_the_language_and_the_currency_setting(
 @example(value=Decimal("0.015"), language="fi", currency="EUR")
 @example(value=Decimal("2.5"), language="en", currency="JPY")
 @example(value=Decimal("-0.004"), language="fi", currency="EUR")
+@example(value=2.675, language="en", currency="EUR")
+@example(value=1234, language="fi", currency="EUR")
 def test_money_is_written_exactly_as_babel_writes_it(value, language, currency):
     """format_money reads each language's format from Babel once; every amount
     comes out as Babel would write it, rounding and minus sign included."""
