@@ -1464,14 +1464,9 @@ class ContactStatisticsView(StatisticsView):
                 .annotate(group_key=key)
                 .values("group_key")
                 .annotate(
-                    **{
-                        f"{outcome}__estimated_value": Sum(
-                            "estimated_value",
-                            filter=statistics.STATUS_GROUPS[outcome],
-                            default=0,
-                        )
-                        for outcome in ("open", "won")
-                    },
+                    **statistics.split_aggregates(
+                        ("open", "won"), ("estimated_value",)
+                    ),
                     groups=Window(Count("*")),
                 )
                 .order_by(*order)

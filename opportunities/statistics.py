@@ -104,27 +104,34 @@ def average(total, count) -> Decimal | None:
 # -- open / won / lost ------------------------------------------------------------
 
 
-def split_aggregates() -> dict:
+def split_aggregates(groups=tuple(STATUS_GROUPS), measures=None) -> dict:
     """Count, sums and averages of estimated and current value, open / won / lost.
 
     Keys are ``<group>__<measure>``; for ``aggregate()`` or a grouped ``annotate()``.
+    ``groups`` and ``measures`` pick some of them (all by default).
     """
     aggregates = {}
-    for group, condition in STATUS_GROUPS.items():
-        aggregates |= {
-            f"{group}__count": Count("pk", filter=condition),
-            f"{group}__estimated_value": Sum(
+    for group in groups:
+        condition = STATUS_GROUPS[group]
+        every = {
+            "count": Count("pk", filter=condition),
+            "estimated_value": Sum(
                 "estimated_value", filter=condition, default=0, output_field=TOTAL
             ),
-            f"{group}__current_value": Sum(
+            "current_value": Sum(
                 "current_value", filter=condition, default=0, output_field=TOTAL
             ),
-            f"{group}__average_estimated_value": Avg(
+            "average_estimated_value": Avg(
                 "estimated_value", filter=condition, output_field=TOTAL
             ),
-            f"{group}__average_current_value": Avg(
+            "average_current_value": Avg(
                 "current_value", filter=condition, output_field=TOTAL
             ),
+        }
+        aggregates |= {
+            f"{group}__{measure}": aggregate
+            for measure, aggregate in every.items()
+            if measures is None or measure in measures
         }
     return aggregates
 
@@ -154,15 +161,7 @@ def with_win_rates(figures: dict) -> dict:
 def outcomes_by(closed: QuerySet, *keys: str) -> list[dict]:
     """Won and lost count and estimated value per combination of ``keys`` (one
     query), for ``win_rates`` to add up by any of them."""
-    aggregates = {}
-    for outcome in OUTCOMES:
-        condition = STATUS_GROUPS[outcome]
-        aggregates |= {
-            f"{outcome}__count": Count("pk", filter=condition),
-            f"{outcome}__estimated_value": Sum(
-                "estimated_value", filter=condition, default=0, output_field=TOTAL
-            ),
-        }
+    aggregates = split_aggregates(OUTCOMES, ("count", "estimated_value"))
     return list(closed.order_by().values(*keys).annotate(**aggregates))
 
 
