@@ -122,6 +122,7 @@ BENCH_PG ?= postgres://root@127.0.0.1:5432/crm_bench
 BENCH_ENV := DJANGO_SECRET_KEY=bench-only-not-secret-0123456789abcdefghijklmnopqrst \
 	DJANGO_LOG_LEVEL=WARNING DJANGO_HTTPS=false
 bench: $(STAMP) $(MO_FILES)
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
 	rm -f .bench.sqlite3
 	DATABASE_URL=$(BENCH_SQLITE) $(BENCH_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_SQLITE) $(BENCH_ENV) $(BIN)/python manage.py bench_pages --sizes $(BENCH_SIZES)

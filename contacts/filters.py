@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, ContactType, Salesperson
+from crm.filter_bar import FilterBarForm
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -26,6 +27,7 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields = []
+        form = FilterBarForm
 
     def search(self, queryset, name, value):
         value = value.strip()

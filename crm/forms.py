@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Salesperson
+from crm.filter_bar import FilterBarForm
 from opportunities.filters import StageChoiceFilter
 from opportunities.models import Status
 from opportunities.statistics import add_months, period_starts
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_COLUMNS = 62
 
 
-class StatisticsForm(forms.Form):
+class StatisticsForm(FilterBarForm):
     """Filters a statistics page applies to the opportunities it counts.
 
     A rep counts their own opportunities: the salesperson field is only there

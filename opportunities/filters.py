@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Salesperson
+from crm.filter_bar import FilterBarForm
 from opportunities.models import CLOSED_STATUSES, CloseReason, Opportunity, Status
 from salescycles.models import Priority, SalesCycle, Stage
 
@@ -24,7 +25,7 @@ class StageChoiceFilter(django_filters.ModelChoiceFilter):
             return f"{obj.cycle.code} · {obj.number} {obj.description}"
 
 
-class OpportunityFilterForm(forms.Form):
+class OpportunityFilterForm(FilterBarForm):
     """The filters' form: a range's end may not come before its start."""
 
     RANGES = [

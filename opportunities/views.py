@@ -119,7 +119,12 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
     strict = False
 
     def get_queryset(self):
-        return visible_opportunities(self.request.user).for_list().order_by("-number")
+        # What the rows show; the CSV adds the rest (exports.py).
+        return (
+            visible_opportunities(self.request.user)
+            .select_related("contact", "salesperson", "stage")
+            .order_by("-number")
+        )
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":

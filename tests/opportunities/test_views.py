@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import Salesperson
 from contacts.selectors import contact_label
@@ -508,6 +508,35 @@ def test_a_reversed_range_in_the_list_filters_is_a_field_error(rep_client, own):
     )
 
 
+def test_the_filter_bar_marks_its_fields_as_bootstrap_does(rep_client, own):
+    response = rep_client.get(
+        url("list"),
+        {"status": "open", "close_from": "2026-12-01", "close_to": "2026-10-01"},
+    )
+
+    page = response.content.decode()
+    # The field in error is red and names its message, which says what is wrong.
+    close_to = re.search(r'<input type="date" name="close_to"[^>]*>', page)[0]
+    assert 'class="form-control is-invalid"' in close_to
+    assert 'aria-invalid="true"' in close_to
+    assert 'aria-describedby="id_close_to_error"' in close_to
+    assert re.search(
+        r'<div id="id_close_to_error" class="invalid-feedback"><p>'
+        r"The end of the range cannot be before its start.</p></div>",
+        page,
+    )
+    # The others: labelled, Bootstrap's classes, the chosen value kept.
+    assert '<label for="id_status" class="form-label">Status</label>' in page
+    assert '<select name="status" class="form-select" id="id_status">' in page
+    assert '<option value="open" selected>' in page
+    assert re.search(
+        r'<input type="date" name="close_from" value="2026-12-01" '
+        r'class="form-control" id="id_close_from">',
+        page,
+    )
+    assert '<input type="hidden" name="o" id="id_o">' in page
+
+
 def test_close_refuses_a_reason_of_the_other_type(rep_client, own):
     lost = CloseReasonFactory(code="PRICE", type="lost")
     opportunity = mine(own, in_progress=True)
@@ -751,3 +780,14 @@ def test_form_pages_issue_a_fixed_number_of_queries(rep_client, own, page):
         mine(own, in_progress=True)
         CloseReasonFactory()
     assert queries_for(rep_client, path(opportunity)) == few == queries
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
+def test_the_status_reads_as_its_choice_in_the_language(language):
+    with translation.override(language):
+        labels = {value: str(label) for value, label in Status.choices}
+        assert {
+            status: Opportunity(status=status).get_status_display()
+            for status in Status.values
+        } == labels
+    assert labels["won"] == {"en": "Won", "fi": "Voitettu"}[language]

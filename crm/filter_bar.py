@@ -1,0 +1,37 @@
+"""The filter bars above the lists and statistics pages.
+
+Every list and statistics page draws its filters again, and crispy's general
+field template (checkboxes, radios, files, layouts) made up a fifth of the
+opportunity list's time at 100,000 opportunities (docs/benchmarks.md). A
+filter bar holds only text, date and select inputs, so its fields are drawn by
+a small template of their own, ``includes/filter_field.html``, in the same
+Bootstrap markup crispy writes.
+"""
+
+from django import forms
+from django.forms.boundfield import BoundField
+
+
+class FilterBarField(BoundField):
+    template_name = "includes/filter_field.html"
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if widget.is_hidden:
+            return attrs
+        classes = [
+            widget.attrs.get("class", ""),
+            "form-select" if isinstance(widget, forms.Select) else "form-control",
+        ]
+        if self.errors:
+            classes.append("is-invalid")
+            attrs["aria-describedby"] = f"{self.auto_id}_error"
+        attrs["class"] = " ".join(filter(None, classes))
+        return attrs
+
+
+class FilterBarForm(forms.Form):
+    """A form whose fields render as a filter bar's: ``{{ field.as_field_group }}``."""
+
+    bound_field_class = FilterBarField
