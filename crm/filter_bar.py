@@ -20,13 +20,21 @@ class FilterBarField(BoundField):
         widget = widget or self.field.widget
         if widget.is_hidden:
             return attrs
+        if isinstance(
+            widget, forms.CheckboxInput | forms.RadioSelect | forms.FileInput
+        ):
+            raise TypeError(
+                f"A filter bar draws text, date and select inputs, not the "
+                f"{type(widget).__name__} of {self.name!r}: extend "
+                f"includes/filter_field.html first."
+            )
         classes = [
             widget.attrs.get("class", ""),
             "form-select" if isinstance(widget, forms.Select) else "form-control",
         ]
         if self.errors:
+            # aria-invalid and aria-describedby (the help, the message): Django.
             classes.append("is-invalid")
-            attrs["aria-describedby"] = f"{self.auto_id}_error"
         attrs["class"] = " ".join(filter(None, classes))
         return attrs
 
