@@ -2,6 +2,8 @@
 
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.test.html import parse_html
 
 from crm.filter_bar import FilterBarForm
 
@@ -38,3 +40,24 @@ def test_a_field_in_error_names_its_message_and_its_help():
 def test_a_checkbox_is_refused_rather_than_drawn_as_a_text_box():
     with pytest.raises(TypeError, match="not the CheckboxInput of 'flag'"):
         str(Filters({})["flag"])
+
+
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [
+        (forms.Select, "b"),
+        (forms.Select, None),
+        (forms.SelectMultiple, ["a", 3]),
+        (forms.NullBooleanSelect, True),
+    ],
+)
+def test_the_select_written_in_place_is_djangos_select(widget, value):
+    choices = [("", "---"), ("Group", [("a", "A & co"), ("b", "B")]), (3, "Three")]
+    widget = widget() if widget is forms.NullBooleanSelect else widget(choices=choices)
+    attrs = {"id": "id_x", "class": "form-select", "required": True}
+
+    ours = widget.render("x", value, attrs=attrs)
+    djangos = widget.render("x", value, attrs=attrs, renderer=DjangoTemplates())
+
+    assert parse_html(ours) == parse_html(djangos)
+    assert ours != djangos  # the override was the one rendered
