@@ -791,3 +791,4 @@ def test_the_status_reads_as_its_choice_in_the_language(language):
             for status in Status.values
         } == labels
     assert labels["won"] == {"en": "Won", "fi": "Voitettu"}[language]
+    assert Opportunity(status="gone").get_status_display() == "gone"  # as Django's
