@@ -14,7 +14,14 @@ __all__ = ["ADDITION", "CHANGE", "DELETION", "record"]
 
 
 def record(user, obj, action: int, message: str = "") -> None:
-    """Log ``action`` (ADDITION, CHANGE or DELETION) on ``obj`` by ``user``."""
+    """Log ``action`` (ADDITION, CHANGE or DELETION) on ``obj`` by ``user``.
+
+    The services call it inside their transaction, so a change and its log
+    row commit together. Without a signed-in user (the demo loader, the data
+    generator) there is nobody to name and nothing is logged.
+    """
+    if user is None or not user.is_authenticated:
+        return
     LogEntry.objects.log_actions(
         user_id=user.pk,
         queryset=[obj],

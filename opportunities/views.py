@@ -21,7 +21,6 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
-from crm import audit
 from opportunities import moves, selectors, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
@@ -84,9 +83,6 @@ class ServiceFormView(OpportunityMixin, FormView):
     """A form on one opportunity whose ``save`` calls a service."""
 
     success_message = ""
-    # ADDITION for a form that adds a record, logged in the admin log; None
-    # where the history entry the service writes tells who and when.
-    audit_action = None
 
     def get_form_kwargs(self):
         return {
@@ -99,10 +95,7 @@ class ServiceFormView(OpportunityMixin, FormView):
         result = form.save()
         if result is None:
             return self.form_invalid(form)
-        message = self.get_success_message(form, result)
-        if self.audit_action is not None:
-            audit.record(self.request.user, result, self.audit_action, message)
-        messages.success(self.request, message)
+        messages.success(self.request, self.get_success_message(form, result))
         return super().form_valid(form)
 
     def get_success_message(self, form, result) -> str:
@@ -319,7 +312,6 @@ class OpportunityCreateView(LoginRequiredMixin, FormView):
         if opportunity is None:
             return self.form_invalid(form)
         message = _("Opportunity %(number)s created.") % {"number": opportunity}
-        audit.record(self.request.user, opportunity, audit.ADDITION, message)
         messages.success(self.request, message)
         return redirect("opportunities:detail", opportunity.number)
 
@@ -339,10 +331,7 @@ class OpportunityEditView(OpportunityMixin, FormView):
         opportunity = form.save()
         if opportunity is None:
             return self.form_invalid(form)
-        message = _("Opportunity saved.")
-        changed = ", ".join(form.changed_data)
-        audit.record(self.request.user, opportunity, audit.CHANGE, changed)
-        messages.success(self.request, message)
+        messages.success(self.request, _("Opportunity saved."))
         return super().form_valid(form)
 
 
@@ -473,7 +462,6 @@ class CloseView(ServiceFormView):
 class QuoteCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = QuoteForm
-    audit_action = audit.ADDITION
     success_message = gettext_lazy("The sales quote is linked to the opportunity.")
     extra_context = {"title": gettext_lazy("New sales quote")}
 
@@ -481,7 +469,6 @@ class QuoteCreateView(ServiceFormView):
 class InteractionCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = InteractionForm
-    audit_action = audit.ADDITION
     success_message = gettext_lazy("Interaction logged.")
     extra_context = {"title": gettext_lazy("Log an interaction")}
 
@@ -489,7 +476,6 @@ class InteractionCreateView(ServiceFormView):
 class TaskCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = TaskForm
-    audit_action = audit.ADDITION
     success_message = gettext_lazy("Task added.")
     extra_context = {"title": gettext_lazy("New task")}
 
@@ -527,7 +513,6 @@ class DeleteView(OpportunityActionView):
 
     def act(self, opportunity):
         services.opportunity_delete(user=self.request.user, opportunity=opportunity)
-        audit.record(self.request.user, opportunity, audit.DELETION)
         return HttpResponseRedirect(reverse("opportunities:list"))
 
 
@@ -577,9 +562,7 @@ class TaskActionView(LoginRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            message = done % {"number": task.number}
-            audit.record(request.user, task, audit.CHANGE, message)
-            messages.success(request, message)
+            messages.success(request, done % {"number": task.number})
         back = request.POST.get("next", "")
         if url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -1,0 +1,217 @@
+"""The only writer of history entries and of an opportunity's current figures.
+
+An entry copies the opportunity's contact, company, salesperson and cycle at
+the moment it is written and carries the figures of that moment; the
+opportunity's current figures are always those of its active entry. The
+services write one entry at a time (``write_entry``); the importers and the
+data generator build many with ``entry_values`` and write them in bulk.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery
+
+from opportunities.models import (
+    Action,
+    CloseReason,
+    Opportunity,
+    OpportunityEntry,
+    furthest_stage,
+)
+from salescycles.models import SalesCycle, Stage
+from salescycles.probability import current_value, probability
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+# The opportunity's columns an entry copies at the moment it is written.
+COPIED = ("sales_cycle_id", "contact_id", "contact_company_id", "salesperson_id")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The estimates an entry carries and the opportunity copies."""
+
+    estimated_value: Decimal
+    chances_pct: Decimal
+    completed_pct: Decimal
+    estimated_close_date: datetime.date | None
+    probability_pct: Decimal = ZERO
+    current_value: Decimal = ZERO
+
+    @classmethod
+    def calculated(cls, cycle: SalesCycle, **values) -> "Figures":
+        """Figures whose probability and current value follow the cycle's method."""
+        pct = probability(
+            cycle.probability_method, values["chances_pct"], values["completed_pct"]
+        )
+        return cls(
+            probability_pct=pct,
+            current_value=current_value(values["estimated_value"], pct),
+            **values,
+        )
+
+    @classmethod
+    def won(cls, sale_value: Decimal, on: datetime.date) -> "Figures":
+        """A won closing: the sale value, certain and complete."""
+        return cls(
+            estimated_value=sale_value,
+            chances_pct=HUNDRED,
+            completed_pct=HUNDRED,
+            probability_pct=HUNDRED,
+            current_value=sale_value,
+            estimated_close_date=on,
+        )
+
+    @classmethod
+    def lost(cls, estimated_value: Decimal, on: datetime.date) -> "Figures":
+        """A lost closing: the last estimate kept, no chance and no value left."""
+        return cls(
+            estimated_value=estimated_value,
+            chances_pct=ZERO,
+            completed_pct=HUNDRED,
+            estimated_close_date=on,
+        )
+
+    @classmethod
+    def none(cls, estimated_value: Decimal = ZERO) -> "Figures":
+        """The figures of an opportunity that has not started."""
+        return cls(
+            estimated_value=estimated_value,
+            chances_pct=ZERO,
+            completed_pct=ZERO,
+            estimated_close_date=None,
+        )
+
+
+# The opportunity's columns that hold its current figures, in the order the
+# entry's columns have them (bulk writers rely on a fixed column order).
+FIGURES = (
+    "estimated_value",
+    "chances_pct",
+    "completed_pct",
+    "probability_pct",
+    "current_value",
+    "estimated_close_date",
+)
+
+
+def figures_of(source) -> dict:
+    """The current-figure columns of Figures, an entry or an opportunity."""
+    return {name: getattr(source, name) for name in FIGURES}
+
+
+def apply_figures(opportunity, figures) -> None:
+    """Make ``figures`` (a Figures or an entry) the opportunity's current
+    figures; ``opportunity`` may be a model instance or a row dict."""
+    values = figures_of(figures)
+    if isinstance(opportunity, dict):
+        opportunity.update(values)
+    else:
+        for name, value in values.items():
+            setattr(opportunity, name, value)
+
+
+def active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
+    """The opportunity's latest history entry, if any."""
+    return opportunity.entries.filter(active=True).first()
+
+
+def entry_values(
+    copied: dict,
+    *,
+    action: str,
+    stage: Stage | None,
+    previous_stage_id: int | None,
+    date_of_change: datetime.date,
+    figures: Figures,
+    close_reason: CloseReason | None = None,
+    user=None,
+) -> dict:
+    """The columns (attnames) of a new active entry with these figures.
+
+    ``copied`` holds the opportunity's ``COPIED`` columns. The services build
+    an entry from these and the importer writes them as rows, so both write
+    the same history.
+    """
+    return {
+        **{name: copied[name] for name in COPIED},
+        "stage_id": stage.pk if stage else None,
+        "previous_stage_id": previous_stage_id,
+        "date_of_change": date_of_change,
+        "active": True,
+        "date_closed": date_of_change if action in (Action.WON, Action.LOST) else None,
+        "days_open": 0,
+        "action_taken": action,
+        **{name: getattr(figures, name) for name in FIGURES},
+        "close_reason_id": close_reason.pk if close_reason else None,
+        "created_by_id": user.pk if user and user.is_authenticated else None,
+    }
+
+
+def new_entry(opportunity: Opportunity, **kwargs) -> OpportunityEntry:
+    """An unsaved active entry of ``opportunity`` (see ``entry_values``)."""
+    copied = {name: getattr(opportunity, name) for name in COPIED}
+    return OpportunityEntry(opportunity=opportunity, **entry_values(copied, **kwargs))
+
+
+def retire(last, date_of_change: datetime.date) -> None:
+    """Close off the entry a new one supersedes (an entry or a row dict):
+    no longer active, open for the days until the new one."""
+    if isinstance(last, dict):
+        last["active"] = False
+        last["days_open"] = (date_of_change - last["date_of_change"]).days
+    else:
+        last.active = False
+        last.days_open = (date_of_change - last.date_of_change).days
+
+
+def write_entry(
+    opportunity: Opportunity,
+    *,
+    user,
+    last: OpportunityEntry | None,
+    action: str,
+    stage: Stage | None,
+    date_of_change: datetime.date,
+    figures: Figures,
+    close_reason: CloseReason | None = None,
+) -> OpportunityEntry:
+    """Append an entry, retire the one it supersedes, copy its figures over.
+
+    The caller holds the opportunity's row lock and saves the opportunity.
+    """
+    if last is not None:
+        retire(last, date_of_change)
+        last.save(update_fields=["days_open", "active"])
+    entry = new_entry(
+        opportunity,
+        action=action,
+        stage=stage,
+        previous_stage_id=last.stage_id if last else None,
+        date_of_change=date_of_change,
+        figures=figures,
+        close_reason=close_reason,
+        user=user,
+    )
+    entry.save()
+    if stage is not None:
+        opportunity.stage = stage
+        opportunity.furthest_stage = furthest_stage(opportunity.furthest_stage, stage)
+    apply_figures(opportunity, figures)
+    return entry
+
+
+def refresh_furthest_stages(*, cycle: SalesCycle) -> int:
+    """Work out the furthest stage of the cycle's opportunities again from their
+    histories, as migration 0006 did (after the cycle's stages are renumbered)."""
+    highest = (
+        OpportunityEntry.objects.filter(opportunity=OuterRef("pk"), stage__isnull=False)
+        .order_by("-stage__number")
+        .values("stage")[:1]
+    )
+    return Opportunity.objects.filter(sales_cycle=cycle).update(
+        furthest_stage=Subquery(highest)
+    )

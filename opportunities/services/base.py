@@ -1,0 +1,63 @@
+"""What every opportunity service does: lock the row, save a new version, log."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+
+from crm import audit
+from opportunities.models import Opportunity, SalesQuote
+
+
+def lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity:
+    """Re-read the opportunity with its row locked until the transaction ends.
+
+    Its sales cycle comes along, and its quote's amount as ``quote_amount``
+    (None without a quote; a quote is made under this lock).
+    """
+    locked = (
+        Opportunity.objects.select_related("sales_cycle", "furthest_stage")
+        .annotate(quote_amount=quote_amount())
+        .select_for_update(of=("self",))
+        .get(pk=opportunity.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            _(
+                "Someone else changed opportunity %(number)s after you opened it. "
+                "Check its new state and try again."
+            ),
+            code="stale",
+            params={"number": locked.number},
+        )
+    return locked
+
+
+def quote_amount() -> Subquery:
+    return Subquery(
+        SalesQuote.objects.filter(opportunity=OuterRef("pk")).values("amount")[:1]
+    )
+
+
+def save(
+    opportunity: Opportunity, *, user=None, action=None, message=""
+) -> Opportunity:
+    """Save the opportunity as its next version; with ``action``, log it too
+    (in the caller's transaction, so the change and its log row commit together)."""
+    opportunity.version += 1
+    opportunity.save()
+    if action is not None:
+        audit.record(user, opportunity, action, message)
+    return opportunity
+
+
+def refuse_taken_number(model, number: str) -> None:
+    if number and model.objects.filter(number=number).exists():
+        raise ValidationError(
+            {
+                "number": ValidationError(
+                    _("Number %(number)s is already in use."),
+                    code="number_taken",
+                    params={"number": number},
+                )
+            }
+        )

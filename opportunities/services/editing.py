@@ -1,0 +1,167 @@
+"""Creating, editing and deleting opportunities (what a rep changes directly)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.models import Contact, Salesperson
+from crm import audit
+from crm.services import number_series_next
+from opportunities import rules
+from opportunities.models import Opportunity, Task
+from opportunities.services.base import lock, refuse_taken_number, save
+from salescycles.models import Priority, SalesCycle
+
+
+def validate_changes(
+    opportunity: Opportunity,
+    *,
+    contact: Contact | None = None,
+    salesperson: Salesperson | None = None,
+    sales_cycle: SalesCycle | None = None,
+) -> None:
+    """Check new values for an opportunity (unsaved for a new one) against the rules.
+
+    Only what changes is checked: a running opportunity keeps a salesperson or
+    cycle blocked after it was given them.
+    """
+    new = opportunity.pk is None
+    errors: dict = {}
+    if salesperson is not None and (
+        new or salesperson.pk != opportunity.salesperson_id
+    ):
+        rules.collect(errors, "salesperson", rules.salesperson_assignable(salesperson))
+    if sales_cycle is not None and (
+        new or sales_cycle.pk != opportunity.sales_cycle_id
+    ):
+        frozen = None if new else rules.cycle_changeable(opportunity)
+        rules.collect(
+            errors, "sales_cycle", frozen or rules.cycle_choosable(sales_cycle)
+        )
+    if contact is not None and not new and contact.pk != opportunity.contact_id:
+        rules.collect(errors, "contact", rules.contact_allowed(opportunity, contact))
+    rules.raise_if_any(errors)
+
+
+def opportunity_create(
+    *,
+    user,
+    contact: Contact,
+    salesperson: Salesperson,
+    sales_cycle: SalesCycle,
+    description: str,
+    priority: str = Priority.NORMAL,
+    creation_date: datetime.date | None = None,
+    number: str = "",
+) -> Opportunity:
+    """Create a not-started opportunity; the number comes from the series if blank."""
+    opportunity = Opportunity(
+        description=description,
+        contact=contact,
+        contact_company_id=contact.contact_company_id,
+        salesperson=salesperson,
+        sales_cycle=sales_cycle,
+        priority=priority,
+        creation_date=creation_date or timezone.localdate(),
+    )
+    validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
+    refuse_taken_number(Opportunity, number)
+    with transaction.atomic():
+        opportunity.number = number or number_series_next(
+            code="OPPORTUNITY", model=Opportunity
+        )
+        return save(
+            opportunity,
+            user=user,
+            action=audit.ADDITION,
+            message=_("Opportunity %(number)s created.") % {"number": opportunity},
+        )
+
+
+def opportunity_edit(
+    *,
+    user,
+    opportunity: Opportunity,
+    description: str | None = None,
+    priority: str | None = None,
+    contact: Contact | None = None,
+    salesperson: Salesperson | None = None,
+    sales_cycle: SalesCycle | None = None,
+    move_open_tasks: bool = False,
+    expected_version: int | None = None,
+) -> Opportunity:
+    """Change what the user may edit directly; None leaves a field as it is.
+
+    The admin log names the fields that changed.
+    """
+    with transaction.atomic():
+        opp = lock(opportunity, expected_version)
+        validate_changes(
+            opp, contact=contact, salesperson=salesperson, sales_cycle=sales_cycle
+        )
+        plain = {"description": description, "priority": priority}
+        related = {"contact": contact, "salesperson": salesperson}
+        related["sales_cycle"] = sales_cycle
+        changed = [
+            name
+            for name, value in plain.items()
+            if value is not None and value != getattr(opp, name)
+        ] + [
+            name
+            for name, value in related.items()
+            if value is not None and value.pk != getattr(opp, f"{name}_id")
+        ]
+        if description is not None:
+            opp.description = description
+        if priority is not None:
+            opp.priority = priority
+        if contact is not None:
+            opp.contact = contact
+            opp.contact_company_id = contact.contact_company_id
+        if salesperson is not None and salesperson.pk != opp.salesperson_id:
+            if move_open_tasks:
+                Task.objects.filter(
+                    opportunity=opp, salesperson_id=opp.salesperson_id, closed=False
+                ).update(salesperson=salesperson)
+            opp.salesperson = salesperson
+        if sales_cycle is not None:
+            opp.sales_cycle = sales_cycle
+        return save(opp, user=user, action=audit.CHANGE, message=", ".join(changed))
+
+
+def opportunity_change_salesperson(
+    *,
+    user,
+    opportunity: Opportunity,
+    salesperson: Salesperson,
+    move_open_tasks: bool = False,
+) -> Opportunity:
+    """Give the opportunity to another salesperson, optionally with its open tasks."""
+    return opportunity_edit(
+        user=user,
+        opportunity=opportunity,
+        salesperson=salesperson,
+        move_open_tasks=move_open_tasks,
+    )
+
+
+def opportunity_change_contact(
+    *, user, opportunity: Opportunity, contact: Contact
+) -> Opportunity:
+    """Change the contact; after start only to one of the same company."""
+    return opportunity_edit(user=user, opportunity=opportunity, contact=contact)
+
+
+def opportunity_delete(*, user, opportunity: Opportunity) -> None:
+    """Delete a not-started or closed opportunity with its entries and tasks."""
+    with transaction.atomic():
+        opp = lock(opportunity, None)
+        error = rules.deletable(opp)
+        if error is not None:
+            raise error
+        audit.record(user, opp, audit.DELETION)
+        # Tasks go explicitly: a hand-made task may point at the opportunity only.
+        Task.objects.filter(opportunity=opp).delete()
+        opp.delete()
