@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm import views
+from crm.reports import views
 
 statistics_patterns = [
     path("", views.OverviewView.as_view(), name="overview"),

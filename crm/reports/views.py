@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.generic import TemplateView
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm import charts
-from crm.forms import MatrixForm, StatisticsForm
 from crm.money import format_money
-from crm.reports import Column, Link, Table
+from crm.reports import charts
+from crm.reports.forms import MatrixForm, StatisticsForm
+from crm.reports.tables import Column, Link, Table
 from crm.templatetags.reports import cell
 from opportunities import statistics
 from opportunities.filters import STATUS_GROUPS
