@@ -142,6 +142,7 @@ def filters_summary(form) -> str:
 
 
 def statistics_tabs(request) -> list[dict]:
+    """The tabs leading to each statistics page, the current one active."""
     pages = [
         ("statistics:overview", _("This quarter")),
         ("statistics:forecast", _("Forecast")),
@@ -174,7 +175,7 @@ def value_axis(label=None) -> str:
     }
 
 
-def _salespeople(opportunities) -> list[Salesperson]:
+def salespeople_of(opportunities) -> list[Salesperson]:
     """The salespeople the opportunities belong to, by code (one query)."""
     return list(
         Salesperson.objects.filter(
@@ -183,7 +184,8 @@ def _salespeople(opportunities) -> list[Salesperson]:
     )
 
 
-def _people_label(salesperson: Salesperson) -> str:
+def people_label(salesperson: Salesperson) -> str:
+    """A salesperson as a row names them: code and name."""
     return f"{salesperson.code} {salesperson.name}".strip()
 
 
@@ -253,7 +255,8 @@ class LostByReason:
         return Section(table, chart)
 
 
-def _stage_label(stage: Stage) -> str:
+def stage_label(stage: Stage) -> str:
+    """A stage as a row names it: its cycle's code, its number and description."""
     return f"{stage.cycle.code} · {stage.number} {stage.description}"
 
 
@@ -263,7 +266,8 @@ def short_month(first: datetime.date) -> str:
     return date_format(first, pgettext("short month and year", "M Y"))
 
 
-def _split_columns(first: Column) -> list[Column]:
+def split_columns(first: Column) -> list[Column]:
+    """The columns of open, won and lost figures after ``first``."""
     return [
         first,
         Column(_("Open"), "count"),
@@ -278,8 +282,8 @@ def _split_columns(first: Column) -> list[Column]:
     ]
 
 
-def _split_cells(figures: dict, link=None) -> list:
-    """The cells of ``_split_columns``; the counts link to the list if ``link``
+def split_cells(figures: dict, link=None) -> list:
+    """The cells of ``split_columns``; the counts link to the list if ``link``
     (status -> URL) is given."""
 
     def count(status):
@@ -299,11 +303,12 @@ def _split_cells(figures: dict, link=None) -> list:
     ]
 
 
-def _split_total(opportunities) -> list:
+def split_total(opportunities) -> list:
+    """The total row of ``split_columns`` over all ``opportunities``."""
     figures = statistics.nest_split(
         opportunities.order_by().aggregate(**statistics.split_aggregates())
     )
-    return [_("Total"), *_split_cells(figures)]
+    return [_("Total"), *split_cells(figures)]
 
 
 def counted_page(request, ranked, per_page: int) -> Page:

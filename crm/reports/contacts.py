@@ -9,10 +9,10 @@ from contacts.models import Contact
 from crm.reports.base import (
     Section,
     StatisticsView,
-    _split_cells,
-    _split_columns,
-    _split_total,
     counted_page,
+    split_cells,
+    split_columns,
+    split_total,
 )
 from crm.reports.tables import Column, Link, Table
 from opportunities import statistics
@@ -65,7 +65,7 @@ class ContactStatisticsView(StatisticsView):
             }
             rows = [figures[k] for k in keys]
         contacts = Contact.objects.in_bulk([row["group_key"] for row in rows])
-        table = Table("contacts", _("Contacts"), _split_columns(Column(_("Contact"))))
+        table = Table("contacts", _("Contacts"), split_columns(Column(_("Contact"))))
         for row in rows:
             contact = contacts[row.pop("group_key")]
             table.add(
@@ -73,7 +73,7 @@ class ContactStatisticsView(StatisticsView):
                     f"{contact.number} {contact.name}",
                     reverse("contacts:detail", args=[contact.number]),
                 ),
-                *_split_cells(
+                *split_cells(
                     statistics.nest_split(row),
                     lambda status, pk=contact.pk: self.list_url(
                         contact=pk, status=status
@@ -81,5 +81,5 @@ class ContactStatisticsView(StatisticsView):
                 ),
             )
         if rows:
-            table.total(*_split_total(opportunities))
+            table.total(*split_total(opportunities))
         return [Section(table, page_obj=page_obj)]

@@ -12,9 +12,9 @@ from crm.reports import charts
 from crm.reports.base import (
     Section,
     StatisticsView,
-    _stage_label,
     money_column,
     short_month,
+    stage_label,
     value_axis,
 )
 from crm.reports.tables import Column, Link, Table
@@ -116,7 +116,7 @@ class ForecastView(StatisticsView):
             for stage, row in month_rows:
                 table.add(
                     "",
-                    _stage_label(stage),
+                    stage_label(stage),
                     Link(
                         row["count"],
                         self.list_url(
@@ -143,7 +143,7 @@ class ForecastView(StatisticsView):
         # Stacked by stage within one cycle; by cycle when all are shown, since
         # every cycle has stages of its own.
         if self.form.cleaned_data.get("sales_cycle"):
-            groups = [(_stage_label(stage), [stage]) for stage in ordered_stages]
+            groups = [(stage_label(stage), [stage]) for stage in ordered_stages]
         else:
             cycles: dict = {}
             for stage in ordered_stages:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm.reports.base import Section, StatisticsView, _people_label, short_month
+from crm.reports.base import Section, StatisticsView, people_label, short_month
 from crm.reports.forms import MatrixForm
 from crm.reports.tables import Column, Link, Table
 from opportunities import statistics
@@ -193,7 +193,7 @@ class MatrixView(StatisticsView):
         model = Salesperson if rows_by == "salesperson" else SalesCycle
         records = model.objects.filter(pk__in=cells).order_by("code")
         label = (
-            _people_label
+            people_label
             if rows_by == "salesperson"
             else (lambda cycle: f"{cycle.code} {cycle.description}")
         )

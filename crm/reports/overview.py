@@ -11,9 +11,9 @@ from crm.reports.base import (
     LostByReason,
     Section,
     StatisticsView,
-    _people_label,
-    _salespeople,
     money_column,
+    people_label,
+    salespeople_of,
     value_axis,
 )
 from crm.reports.tables import Column, Link, Table
@@ -47,7 +47,7 @@ class OverviewView(StatisticsView):
         by_salesperson = statistics.quarter_by(
             opportunities, "salesperson_id", self.today
         )
-        salespeople = _salespeople(opportunities)
+        salespeople = salespeople_of(opportunities)
         closed_here = opportunities.filter(date_closed__range=(first, last))
         overall = statistics.nest_split(
             closed_here.order_by().aggregate(**statistics.split_aggregates())
@@ -133,7 +133,7 @@ class OverviewView(StatisticsView):
             sp = salesperson.pk
             table.add(
                 Link(
-                    _people_label(salesperson),
+                    people_label(salesperson),
                     reverse("contacts:salesperson", args=[salesperson.code]),
                 ),
                 Link(

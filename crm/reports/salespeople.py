@@ -9,11 +9,11 @@ from crm.reports import charts
 from crm.reports.base import (
     Section,
     StatisticsView,
-    _people_label,
-    _salespeople,
-    _split_cells,
-    _split_columns,
-    _split_total,
+    people_label,
+    salespeople_of,
+    split_cells,
+    split_columns,
+    split_total,
     value_axis,
 )
 from crm.reports.tables import Column, Link, Table
@@ -32,17 +32,17 @@ class SalespersonStatisticsView(StatisticsView):
 
     def sections(self, opportunities):
         split = statistics.split_by(opportunities, "salesperson_id")
-        salespeople = [sp for sp in _salespeople(opportunities) if sp.pk in split]
+        salespeople = [sp for sp in salespeople_of(opportunities) if sp.pk in split]
         table = Table(
-            "salespeople", _("Salespeople"), _split_columns(Column(_("Salesperson")))
+            "salespeople", _("Salespeople"), split_columns(Column(_("Salesperson")))
         )
         for salesperson in salespeople:
             table.add(
                 Link(
-                    _people_label(salesperson),
+                    people_label(salesperson),
                     reverse("contacts:salesperson", args=[salesperson.code]),
                 ),
-                *_split_cells(
+                *split_cells(
                     split[salesperson.pk],
                     lambda status, pk=salesperson.pk: self.list_url(
                         salesperson=pk, status=status
@@ -50,7 +50,7 @@ class SalespersonStatisticsView(StatisticsView):
                 ),
             )
         if salespeople:
-            table.total(*_split_total(opportunities))
+            table.total(*split_total(opportunities))
         chart = (
             charts.bar_chart(
                 [sp.code for sp in salespeople],

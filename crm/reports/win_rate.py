@@ -9,10 +9,10 @@ from crm.reports.base import (
     LostByReason,
     Section,
     StatisticsView,
-    _people_label,
-    _salespeople,
-    _stage_label,
     money_column,
+    people_label,
+    salespeople_of,
+    stage_label,
 )
 from crm.reports.tables import Column, Link, Table
 from crm.templatetags.reports import cell
@@ -113,12 +113,12 @@ class WinRateView(StatisticsView):
                 "detail": _("from creation to closing"),
             },
         ]
-        salespeople = _salespeople(closed)
+        salespeople = salespeople_of(closed)
         by_salesperson = _win_rate_section(
             "win-rate-by-salesperson",
             _("Win rate by salesperson"),
             _("Salesperson"),
-            [(sp.pk, _people_label(sp), sp.code) for sp in salespeople],
+            [(sp.pk, people_label(sp), sp.code) for sp in salespeople],
             statistics.win_rates(outcomes, "salesperson_id"),
             lambda pk, status: self.list_url(salesperson=pk, status=status),
         )
@@ -158,7 +158,7 @@ class WinRateView(StatisticsView):
         for stage in shown:
             row = durations[stage.pk]
             table.add(
-                _stage_label(stage),
+                stage_label(stage),
                 row["opportunities"],
                 row["average_days_in_stage"],
                 row["average_days_open"],
@@ -209,7 +209,7 @@ class WinRateView(StatisticsView):
                 continue
             empty = {"count": 0, "value": 0}
             rows = [(None, _("%(cycle)s · not started") % {"cycle": cycle.code})] + [
-                (stage.number, _stage_label(stage)) for stage in cycle_stages
+                (stage.number, stage_label(stage)) for stage in cycle_stages
             ]
             for number, label in rows:
                 won = reached.get((cycle.pk, Status.WON, number), empty)
