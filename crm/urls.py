@@ -4,26 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm import views
-
-statistics_patterns = [
-    path("", views.OverviewView.as_view(), name="overview"),
-    path("forecast/", views.ForecastView.as_view(), name="forecast"),
-    path("win-rate/", views.WinRateView.as_view(), name="win_rate"),
-    path("matrix/", views.MatrixView.as_view(), name="matrix"),
-    path("cycles/", views.CycleStatisticsView.as_view(), name="cycles"),
-    path("salespeople/", views.SalespersonStatisticsView.as_view(), name="salespeople"),
-    path("contacts/", views.ContactStatisticsView.as_view(), name="contacts"),
-    path(
-        "close-reasons/",
-        views.CloseReasonStatisticsView.as_view(),
-        name="close_reasons",
-    ),
-]
+from crm.reports.home import HomeView
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("statistics/", include((statistics_patterns, "statistics"))),
+    path("", HomeView.as_view(), name="home"),
+    path("statistics/", include("crm.reports.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("contacts/", include("contacts.urls")),
     # Signing in and out and changing one's password; no password reset by

@@ -5,7 +5,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from crm.money import format_money
-from crm.reports import Link
+from crm.reports.tables import Link
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm import charts
+from crm.reports import charts
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The statistics pages and the home page, with their tables and charts."""
