@@ -131,7 +131,7 @@ bench: $(STAMP) $(MO_FILES)
 	DATABASE_URL=$(BENCH_PG) $(BENCH_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_PG) $(BENCH_ENV) $(BIN)/python manage.py bench_pages --sizes $(BENCH_SIZES)
 
-# A large, reproducible data set (crm/generate.py) in DATABASE_URL's database.
+# A large, reproducible data set (crm/devtools/generate.py) in DATABASE_URL's database.
 OPPORTUNITIES ?= 100000
 SEED ?= 1
 generate: $(STAMP)

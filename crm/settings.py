@@ -18,6 +18,7 @@ DJANGO_HTTPS          "false" to serve plain HTTP on 127.0.0.1 (load tests, tria
 """
 
 import datetime
+import importlib.util
 import os
 from pathlib import Path
 
@@ -75,6 +76,10 @@ INSTALLED_APPS = [
     "salescycles",
     "opportunities",
 ]
+# The development tooling (crm/devtools/) is left out of the built package, so
+# a production install runs without it and without the test extra it needs.
+if importlib.util.find_spec("crm.devtools") is not None:
+    INSTALLED_APPS.append("crm.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import generate
+from crm.devtools import generate
 from opportunities import services
 from opportunities.models import CloseReason, CloseReasonType, Opportunity, Status
 from opportunities.moves import Move

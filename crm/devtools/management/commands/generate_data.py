@@ -1,10 +1,10 @@
-"""Generate a large, realistic data set (crm/generate.py) for benchmarks."""
+"""Generate a large, realistic data set (crm/devtools/generate.py) for benchmarks."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from crm import generate
+from crm.devtools import generate
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 import pytest
 from django.db.models import Count
 
-from crm import generate
+from crm.devtools import generate
 from opportunities.models import Opportunity, OpportunityEntry, Status, Task
 from tests.invariants import assert_consistent_history
 

@@ -1,0 +1,8 @@
+"""The development tooling's app, so Django finds its management commands."""
+
+from django.apps import AppConfig
+
+
+class DevtoolsConfig(AppConfig):
+    name = "crm.devtools"
+    label = "devtools"
