@@ -99,7 +99,10 @@ FIGURES = (
 
 
 def figures_of(source) -> dict:
-    """The current-figure columns of Figures, an entry or an opportunity."""
+    """The current-figure columns (in ``FIGURES`` order) of Figures, an entry,
+    an opportunity or a row dict."""
+    if isinstance(source, dict):
+        return {name: source[name] for name in FIGURES}
     return {name: getattr(source, name) for name in FIGURES}
 
 

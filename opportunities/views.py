@@ -21,7 +21,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
-from opportunities import moves, selectors, services
+from opportunities import moves, rules, selectors, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
@@ -433,10 +433,9 @@ class CloseView(ServiceFormView):
         outcome = self.request.GET.get("outcome")
         if outcome not in CloseReasonType.values:
             outcome = CloseReasonType.WON
-        floor = last.date_of_change if last else opportunity.creation_date
         return {
             "outcome": outcome,
-            "date_closed": max(timezone.localdate(), floor),
+            "date_closed": rules.default_date(rules.date_floor(opportunity, last)),
             "sale_value": quote.amount if quote else opportunity.estimated_value,
             "version": opportunity.version,
         }

@@ -25,6 +25,14 @@ from django.utils import timezone
 
 from contacts.models import Contact, ContactType, Salesperson
 from crm import bulk
+from opportunities.history import (
+    COPIED,
+    FIGURES,
+    Figures,
+    entry_values,
+    figures_of,
+    retire,
+)
 from opportunities.models import (
     Action,
     CloseReason,
@@ -38,11 +46,9 @@ from opportunities.models import (
     TaskStatus,
     furthest_stage,
 )
-from opportunities.services import COPIED, Figures, entry_values
 from salescycles.models import Priority, SalesCycle, Stage
 from salescycles.probability import Method
 
-HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 DAY = datetime.timedelta(days=1)
 PASSWORD = "generated-data-password"
@@ -337,11 +343,7 @@ class _Stories:
             figures["close_reason_id"] if figures else None,
             stages[index].pk if history else None,
             reached.pk if reached else None,
-            *(
-                (figures[name] for name in FIGURE_FIELDS)
-                if figures
-                else (ZERO, ZERO, ZERO, ZERO, ZERO, None)
-            ),
+            *figures_of(Figures.none() if figures is None else figures).values(),
             1 + len(history),
             self.now,
             self.now,
@@ -382,14 +384,7 @@ class _Stories:
 
     def _close(self, history, people, status, stage, date, value):
         won = status == Status.WON
-        figures = Figures(
-            estimated_value=value,
-            chances_pct=HUNDRED if won else ZERO,
-            completed_pct=HUNDRED,
-            probability_pct=HUNDRED if won else ZERO,
-            current_value=value if won else ZERO,
-            estimated_close_date=date,
-        )
+        figures = Figures.won(value, date) if won else Figures.lost(value, date)
         self._retire(history, date)
         history.append(
             entry_values(
@@ -406,9 +401,7 @@ class _Stories:
     @staticmethod
     def _retire(history, date):
         if history:
-            last = history[-1]
-            last["active"] = False
-            last["days_open"] = (date - last["date_of_change"]).days
+            retire(history[-1], date)
 
     def _extras(self, opportunity, history, tasks, interactions):
         """About one task and one interaction for every two started deals."""
@@ -452,14 +445,6 @@ def stages_pk(history: list[dict]) -> int | None:
     return history[-1]["stage_id"] if history else None
 
 
-FIGURE_FIELDS = (
-    "estimated_value",
-    "chances_pct",
-    "completed_pct",
-    "probability_pct",
-    "current_value",
-    "estimated_close_date",
-)
 OPPORTUNITY_FIELDS = (
     "id",
     "number",
@@ -475,7 +460,7 @@ OPPORTUNITY_FIELDS = (
     "close_reason_id",
     "stage_id",
     "furthest_stage_id",
-    *FIGURE_FIELDS,
+    *FIGURES,
     "version",
     "created_at",
     "updated_at",
@@ -490,7 +475,7 @@ ENTRY_FIELDS = (
     "date_closed",
     "days_open",
     "action_taken",
-    *FIGURE_FIELDS[:5],
+    *FIGURES[:5],
     "estimated_close_date",
     "close_reason_id",
     "created_by_id",
