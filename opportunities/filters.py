@@ -10,13 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Salesperson
 from crm.filter_bar import FilterBarForm
-from opportunities.models import CLOSED_STATUSES, CloseReason, Opportunity, Status
+from opportunities.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    CloseReason,
+    Opportunity,
+    Status,
+)
 from salescycles.models import Priority, SalesCycle, Stage
 
-STATUS_GROUPS = {
-    "open": [Status.NOT_STARTED, Status.IN_PROGRESS],
-    "closed": list(CLOSED_STATUSES),
-}
+# The status filter's two group choices, besides the four statuses themselves.
+STATUS_FILTER_GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 
 
 class StageChoiceFilter(django_filters.ModelChoiceFilter):
@@ -162,7 +166,7 @@ class OpportunityFilter(django_filters.FilterSet):
         )
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status__in=STATUS_GROUPS.get(value, [value]))
+        return queryset.filter(status__in=STATUS_FILTER_GROUPS.get(value, [value]))
 
     def filter_due(self, queryset, name, value):
         today = timezone.localdate()

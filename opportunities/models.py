@@ -70,7 +70,11 @@ class Status(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+# What "open" and "closed" mean, everywhere: the list's filters, the
+# statistics, the home page, the indexes. An open opportunity may still move.
+OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 CLOSED_STATUSES = (Status.WON, Status.LOST)
+IS_OPEN = Q(status__in=OPEN_STATUSES)
 STATUS_LABELS = dict(Status.choices)
 
 
@@ -94,7 +98,7 @@ class SalespersonScopedQuerySet(models.QuerySet):
 class OpportunityQuerySet(SalespersonScopedQuerySet):
     def open(self):
         """Not started or in progress."""
-        return self.filter(status__in=[Status.NOT_STARTED, Status.IN_PROGRESS])
+        return self.filter(IS_OPEN)
 
     def in_progress(self):
         """Started and not closed."""
@@ -281,7 +285,7 @@ class Opportunity(models.Model):
             # sorted by value: read in order, stopping at the page's end.
             models.Index(
                 fields=["-estimated_value", "number"],
-                condition=Q(status__in=["not_started", "in_progress"]),
+                condition=Q(status__in=list(OPEN_STATUSES)),
                 name="opportunity_open_by_value",
             ),
         ]

@@ -43,15 +43,16 @@ from django.db.models.functions import (
     TruncYear,
 )
 
-from opportunities.models import CLOSED_STATUSES, OpportunityEntry, Status
+from opportunities.models import IS_OPEN, OpportunityEntry, Status
 
 # Sums of many values need more digits than one value's 15.
 TOTAL = DecimalField(max_digits=20, decimal_places=2)
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
-STATUS_GROUPS = {
-    "open": ~Q(status__in=CLOSED_STATUSES),
+# The groups a split of figures is made of (the open / won / lost columns).
+OUTCOME_GROUPS = {
+    "open": IS_OPEN,
     "won": Q(status=Status.WON),
     "lost": Q(status=Status.LOST),
 }
@@ -104,7 +105,7 @@ def average(total, count) -> Decimal | None:
 # -- open / won / lost ------------------------------------------------------------
 
 
-def split_aggregates(groups=tuple(STATUS_GROUPS), measures=None) -> dict:
+def split_aggregates(groups=tuple(OUTCOME_GROUPS), measures=None) -> dict:
     """Count, sums and averages of estimated and current value, open / won / lost.
 
     Keys are ``<group>__<measure>``; for ``aggregate()`` or a grouped ``annotate()``.
@@ -112,7 +113,7 @@ def split_aggregates(groups=tuple(STATUS_GROUPS), measures=None) -> dict:
     """
     aggregates = {}
     for group in groups:
-        condition = STATUS_GROUPS[group]
+        condition = OUTCOME_GROUPS[group]
         every = {
             "count": Count("pk", filter=condition),
             "estimated_value": Sum(
@@ -138,7 +139,7 @@ def split_aggregates(groups=tuple(STATUS_GROUPS), measures=None) -> dict:
 
 def nest_split(row: dict) -> dict:
     """``{"open__count": 1, ...}`` as ``{"open": {"count": 1}, ...}`` plus win rates."""
-    figures: dict = {group: {} for group in STATUS_GROUPS}
+    figures: dict = {group: {} for group in OUTCOME_GROUPS}
     for key, value in row.items():
         group, _sep, measure = key.partition("__")
         if group in figures:
@@ -227,7 +228,7 @@ def quarter_by(opportunities: QuerySet, key, today: datetime.date) -> dict:
     expected (estimated and weighted) and what is late.
     """
     first, last = quarter_of(today)
-    is_open = STATUS_GROUPS["open"]
+    is_open = OUTCOME_GROUPS["open"]
     won = Q(status=Status.WON, date_closed__range=(first, last))
     closing = is_open & Q(estimated_close_date__range=(today, last))
     overdue = is_open & Q(estimated_close_date__lt=today)

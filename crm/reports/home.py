@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from opportunities import statistics
 from opportunities.models import (
-    CLOSED_STATUSES,
+    IS_OPEN,
     Opportunity,
     OpportunityEntry,
     Status,
@@ -38,7 +38,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         quarter = statistics.quarter_of(today)
         opportunities = Opportunity.objects.for_user(user)
         sees_everyone = user.has_perm("opportunities.view_all_opportunities")
-        is_open = ~Q(status__in=CLOSED_STATUSES)
+        is_open = IS_OPEN
         week = (today, today + datetime.timedelta(days=7))
         rows = list(
             opportunities.order_by()

@@ -15,7 +15,7 @@ from crm.reports.base import Section, StatisticsView, people_label, short_month
 from crm.reports.forms import MatrixForm
 from crm.reports.tables import Column, Link, Table
 from opportunities import statistics
-from opportunities.filters import STATUS_GROUPS
+from opportunities.filters import STATUS_FILTER_GROUPS
 from salescycles.models import SalesCycle
 
 
@@ -57,7 +57,7 @@ class MatrixView(StatisticsView):
         status = data["status"]
         if status != "all":
             opportunities = opportunities.filter(
-                status__in=STATUS_GROUPS.get(status, [status])
+                status__in=STATUS_FILTER_GROUPS.get(status, [status])
             )
         if data.get("stage"):
             opportunities = opportunities.filter(stage=data["stage"])
