@@ -28,11 +28,15 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import (
     Coalesce,
@@ -43,12 +47,15 @@ from django.db.models.functions import (
     TruncYear,
 )
 
-from opportunities.models import IS_OPEN, OpportunityEntry, Status
+from opportunities.models import IS_OPEN, Opportunity, OpportunityEntry, Status
+from salescycles.models import SalesCycle, Stage
 
 # Sums of many values need more digits than one value's 15.
 TOTAL = DecimalField(max_digits=20, decimal_places=2)
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
+
+DateRange = tuple[datetime.date, datetime.date]
 
 # The groups a split of figures is made of (the open / won / lost columns).
 OUTCOME_GROUPS = {
@@ -250,7 +257,31 @@ def quarter_by(opportunities: QuerySet, key, today: datetime.date) -> dict:
     return {row.pop("group_key"): row for row in rows}
 
 
-# -- the pipeline by stage ---------------------------------------------------------
+# -- the pipeline by stage --------------------------------------------------------
+#
+# The statistics pages read them grouped (one row per stage of every cycle);
+# the admin's cycle and stage lists as columns it can sort (one subquery per
+# figure). Both take the same measures from here, rounded the same way.
+
+
+def open_pipeline_measures() -> dict:
+    """Count, estimated and calculated current value of open opportunities."""
+    return {
+        "count": Count("pk"),
+        "estimated_value": Sum("estimated_value", output_field=TOTAL),
+        "current_value": Sum("current_value", output_field=TOTAL),
+    }
+
+
+def superseded_entries(at_stage: bool = True) -> QuerySet:
+    """The entries a later change superseded: NAV's days open are theirs."""
+    entries = OpportunityEntry.objects.filter(active=False)
+    return entries.filter(stage__isnull=False) if at_stage else entries
+
+
+def tenths(days) -> Decimal | None:
+    """An average of days to one decimal (half up); None stays None."""
+    return None if days is None else Decimal(days).quantize(TENTH, ROUND_HALF_UP)
 
 
 def open_by_stage(opportunities: QuerySet) -> dict[tuple, dict]:
@@ -262,11 +293,7 @@ def open_by_stage(opportunities: QuerySet) -> dict[tuple, dict]:
         opportunities.open()
         .order_by()
         .values("sales_cycle_id", "stage_id")
-        .annotate(
-            count=Count("pk"),
-            estimated_value=Sum("estimated_value", output_field=TOTAL),
-            current_value=Sum("current_value", output_field=TOTAL),
-        )
+        .annotate(**open_pipeline_measures())
     )
     return {(row.pop("sales_cycle_id"), row.pop("stage_id")): row for row in rows}
 
@@ -274,7 +301,7 @@ def open_by_stage(opportunities: QuerySet) -> dict[tuple, dict]:
 def stage_durations(opportunities: QuerySet) -> dict[int, dict]:
     """Per stage pk: NAV's average days open of superseded entries, and our time
     in the stage per opportunity that left it (one query)."""
-    entries = OpportunityEntry.objects.filter(active=False, stage__isnull=False)
+    entries = superseded_entries()
     if opportunities.query.has_filters():
         # Narrowed to some opportunities; all of them need no narrowing (and
         # the entries are read from their index alone).
@@ -291,16 +318,86 @@ def stage_durations(opportunities: QuerySet) -> dict[int, dict]:
     )
     return {
         row["stage_id"]: {
-            "average_days_open": Decimal(row["average_days_open"]).quantize(
-                TENTH, ROUND_HALF_UP
-            ),
-            "average_days_in_stage": (
+            "average_days_open": tenths(row["average_days_open"]),
+            "average_days_in_stage": tenths(
                 Decimal(row["total_days"]) / row["opportunities"]
-            ).quantize(TENTH, ROUND_HALF_UP),
+            ),
             "opportunities": row["opportunities"],
         }
         for row in rows
     }
+
+
+def _per_row(rows: QuerySet, key: str, aggregate, output_field, empty):
+    """``aggregate`` over the ``rows`` whose ``key`` is the outer row, as a column.
+
+    A correlated subquery: joining a cycle to both its stages and its
+    opportunities would multiply the sums; a subquery keeps the outer query one
+    row per cycle or stage whatever it is joined to.
+    """
+    subquery = (
+        rows.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(total=aggregate)
+        .values("total")
+    )
+    if empty is None:
+        return Subquery(subquery, output_field=output_field)
+    return Coalesce(Subquery(subquery), Value(empty), output_field=output_field)
+
+
+def _open_pipeline_columns(key: str, closing_between: DateRange | None) -> dict:
+    opportunities = Opportunity.objects.open()
+    if closing_between:
+        opportunities = opportunities.closing_between(*closing_between)
+    return {
+        f"open_{name}": _per_row(
+            opportunities,
+            key,
+            measure,
+            IntegerField() if name == "count" else TOTAL,
+            empty=0,
+        )
+        for name, measure in open_pipeline_measures().items()
+    }
+
+
+def cycles_with_pipeline(
+    *, queryset: QuerySet | None = None, closing_between: DateRange | None = None
+) -> QuerySet:
+    """Cycles with ``open_count``, ``open_estimated_value`` and
+    ``open_current_value`` of their open opportunities (not started or in
+    progress); ``closing_between`` limits them to an estimated close date
+    range, as NAV's date filter does. ``queryset`` narrows or orders the cycles
+    (default: all)."""
+    cycles = SalesCycle.objects.all() if queryset is None else queryset
+    return cycles.annotate(**_open_pipeline_columns("sales_cycle", closing_between))
+
+
+def stages_with_pipeline(
+    cycle: SalesCycle | None = None,
+    *,
+    queryset: QuerySet | None = None,
+    closing_between: DateRange | None = None,
+) -> QuerySet:
+    """Stages with the open figures of the opportunities in progress on them
+    (one not started stands on none) and ``average_days_open``, the mean days
+    open of the superseded entries at the stage (None when it has none; round
+    it with ``tenths``). ``queryset`` narrows or orders the stages."""
+    stages = Stage.objects.all() if queryset is None else queryset
+    if cycle is not None:
+        stages = stages.filter(cycle=cycle)
+    return stages.annotate(
+        **_open_pipeline_columns("stage", closing_between),
+        average_days_open=_per_row(
+            superseded_entries(at_stage=False),
+            "stage",
+            Avg("days_open"),
+            FloatField(),
+            empty=None,
+        ),
+    )
 
 
 def furthest_stage_reached(opportunities: QuerySet) -> dict[tuple, dict]:

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts.models import Contact, Salesperson
-from opportunities import services
+from opportunities import services, statistics
+from opportunities.models import Opportunity
 from opportunities.moves import Move
-from salescycles import dateformula, selectors
+from salescycles import dateformula
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
 from salescycles.probability import Method
 from tests.factories import (
@@ -128,7 +129,7 @@ STAGE_FIGURES = {
 
 
 def test_cycle_pipeline_counts_open_opportunities_only(pipeline):
-    cycles = selectors.cycles_with_pipeline()
+    cycles = statistics.cycles_with_pipeline()
 
     assert {
         cycle.code: (
@@ -141,7 +142,7 @@ def test_cycle_pipeline_counts_open_opportunities_only(pipeline):
 
 
 def test_stage_pipeline_counts_open_opportunities_and_averages_days_open(pipeline):
-    stages = selectors.stages_with_pipeline().select_related("cycle")
+    stages = statistics.stages_with_pipeline().select_related("cycle")
 
     assert {
         (stage.cycle.code, stage.number): (
@@ -157,7 +158,7 @@ def test_stage_pipeline_counts_open_opportunities_and_averages_days_open(pipelin
 def test_stage_pipeline_of_one_cycle(pipeline):
     alpha, _beta = pipeline
 
-    stages = selectors.stages_with_pipeline(alpha)
+    stages = statistics.stages_with_pipeline(alpha)
 
     assert [(stage.number, stage.open_count) for stage in stages] == [
         (10, 0),
@@ -172,14 +173,50 @@ def test_pipeline_limited_to_an_estimated_close_date_range(pipeline):
     # the last change (first: day 7, second: day 13, third: day 4).
     closing = (day(5), day(13))
 
-    cycles = selectors.cycles_with_pipeline(closing_between=closing)
-    stages = selectors.stages_with_pipeline(closing_between=closing)
+    cycles = statistics.cycles_with_pipeline(closing_between=closing)
+    stages = statistics.stages_with_pipeline(closing_between=closing)
 
     assert {c.code: (c.open_count, c.open_estimated_value) for c in cycles} == {
         "ALPHA": (2, Decimal("1251000.50")),
         "BETA": (0, Decimal("0.00")),
     }
     assert sum(stage.open_count for stage in stages) == 2
+
+
+def test_the_admin_and_the_statistics_pages_agree(pipeline):
+    # The admin's columns are subqueries per cycle and stage, the pages' tables
+    # grouped queries: both from opportunities.statistics, with one rounding.
+    alpha, _beta = pipeline
+    # An average that rounds: ALPHA 20 gets superseded entries of 10, 1 and 2
+    # days (13 / 3 = 4.333...), the pages' 4.3.
+    for on_day in (1, 2):
+        extra = OpportunityFactory(in_progress=True, sales_cycle=alpha)
+        advance(extra, Move.NEXT, on_day=0, value="10")
+        advance(extra, Move.NEXT, on_day=on_day, value="10")
+    everything = Opportunity.objects.all()
+    by_stage = statistics.open_by_stage(everything)
+    durations = statistics.stage_durations(everything)
+    empty = {"count": 0, "estimated_value": 0, "current_value": 0}
+
+    stages = list(statistics.stages_with_pipeline())
+    for stage in stages:
+        page = by_stage.get((stage.cycle_id, stage.pk), empty)
+        assert (stage.open_count, stage.open_estimated_value) == (
+            page["count"],
+            page["estimated_value"],
+        )
+        assert stage.open_current_value == page["current_value"]
+        assert statistics.tenths(stage.average_days_open) == durations.get(
+            stage.pk, {}
+        ).get("average_days_open")
+    assert statistics.tenths(
+        next(s.average_days_open for s in stages if s.cycle == alpha and s.number == 20)
+    ) == Decimal("4.3")
+    for cycle in statistics.cycles_with_pipeline():
+        rows = [row for key, row in by_stage.items() if key[0] == cycle.pk]
+        assert cycle.open_count == sum(row["count"] for row in rows)
+        assert cycle.open_estimated_value == sum(row["estimated_value"] for row in rows)
+        assert cycle.open_current_value == sum(row["current_value"] for row in rows)
 
 
 # -- the changelists ----------------------------------------------------------------
