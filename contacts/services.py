@@ -2,40 +2,31 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, ContactType, Salesperson
+from crm.audit import delete_logged, save_logged
 from crm.services import number_series_next
-
-
-def _open_opportunities(**lookup):
-    # Imported here: opportunities depend on contacts, not the other way round.
-    from opportunities.models import Opportunity
-
-    return Opportunity.objects.open().filter(**lookup)
 
 
 def salesperson_create(*, user, **fields) -> Salesperson:
     """Create a salesperson."""
-    salesperson = Salesperson(**fields)
-    salesperson.full_clean()
-    salesperson.save()
-    return salesperson
+    return save_logged(Salesperson(**fields), user=user)
 
 
 def salesperson_update(*, user, salesperson: Salesperson, **fields) -> Salesperson:
     """Change a salesperson's fields (and save changes already set on it)."""
     for name, value in fields.items():
         setattr(salesperson, name, value)
-    salesperson.full_clean()
-    salesperson.save()
-    return salesperson
+    return save_logged(salesperson, user=user)
 
 
 def salesperson_delete(*, user, salesperson: Salesperson) -> None:
     """Delete a salesperson with no open opportunities and no history."""
-    if _open_opportunities(salesperson=salesperson).exists():
+    # Opportunities sit above contacts and are not imported here: they are
+    # reached through their relations to the salesperson and the contact.
+    if salesperson.opportunities.open().exists():
         raise ValidationError(
             _(
                 "Salesperson %(code)s has open opportunities; give them to someone "
@@ -45,7 +36,7 @@ def salesperson_delete(*, user, salesperson: Salesperson) -> None:
             params={"code": salesperson.code},
         )
     try:
-        salesperson.delete()
+        delete_logged(salesperson, user=user)
     except ProtectedError as error:
         raise ValidationError(
             _(
@@ -75,11 +66,7 @@ def validate_contact(contact: Contact) -> None:
     if contact.pk:
         before = Contact.objects.get(pk=contact.pk)
         if before.type != contact.type:
-            from opportunities.models import Opportunity
-
-            if Opportunity.objects.filter(
-                Q(contact=contact) | Q(contact_company=contact)
-            ).exists():
+            if contact.opportunities.exists() or contact.company_opportunities.exists():
                 errors["type"] = ValidationError(
                     _("The type cannot change: opportunities refer to this contact."),
                     code="contact_type_locked",
@@ -93,36 +80,37 @@ def validate_contact(contact: Contact) -> None:
         raise ValidationError(errors)
 
 
-def _save_contact(contact: Contact) -> Contact:
+def _save_contact(contact: Contact, *, user) -> Contact:
     with transaction.atomic():
         if not contact.number:
             contact.number = number_series_next(code="CONTACT", model=Contact)
         # The rules first: full_clean's own checks (limit_choices_to, check
         # constraints) would otherwise hide their codes behind generic ones.
         validate_contact(contact)
-        contact.full_clean()
-        contact.save()
-    return contact
+        return save_logged(
+            contact,
+            user=user,
+            message=_("Contact %(contact)s is saved.") % {"contact": contact},
+        )
 
 
 def contact_create(*, user, **fields) -> Contact:
     """Create a contact; the number comes from the series when not given."""
-    return _save_contact(Contact(**fields))
+    return _save_contact(Contact(**fields), user=user)
 
 
 def contact_update(*, user, contact: Contact, **fields) -> Contact:
     """Change a contact's fields (and save changes already set on it)."""
     for name, value in fields.items():
         setattr(contact, name, value)
-    return _save_contact(contact)
+    return _save_contact(contact, user=user)
 
 
 def contact_delete(*, user, contact: Contact) -> None:
     """Delete a contact with no open opportunities and nothing else referring to it."""
     if (
-        _open_opportunities()
-        .filter(Q(contact=contact) | Q(contact_company=contact))
-        .exists()
+        contact.opportunities.open().exists()
+        or contact.company_opportunities.open().exists()
     ):
         raise ValidationError(
             _("Contact %(number)s has open opportunities and cannot be deleted."),
@@ -130,7 +118,7 @@ def contact_delete(*, user, contact: Contact) -> None:
             params={"number": contact.number},
         )
     try:
-        contact.delete()
+        delete_logged(contact, user=user)
     except ProtectedError as error:
         raise ValidationError(
             _(

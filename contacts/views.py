@@ -19,7 +19,6 @@ from contacts import selectors
 from contacts.filters import ContactFilter
 from contacts.forms import ContactForm
 from contacts.models import Contact, ContactType, Salesperson
-from crm import audit
 from opportunities.models import Opportunity
 
 # Pages show this many opportunities or persons and link to the full list.
@@ -91,7 +90,6 @@ class ContactFormMixin(LoginRequiredMixin):
             return self.form_invalid(form)
         self.object = contact
         message = _("Contact %(contact)s is saved.") % {"contact": contact}
-        audit.record(self.request.user, contact, self.audit_action, message)
         messages.success(self.request, message)
         # Not super().form_valid(): ModelFormMixin's would save a second time.
         return HttpResponseRedirect(self.get_success_url())
@@ -101,8 +99,6 @@ class ContactFormMixin(LoginRequiredMixin):
 
 
 class ContactCreateView(ContactFormMixin, CreateView):
-    audit_action = audit.ADDITION
-
     def get_initial(self):
         # "New person" from a company page: ?company=<pk>&type=person
         initial = super().get_initial()
@@ -113,7 +109,6 @@ class ContactCreateView(ContactFormMixin, CreateView):
 
 
 class ContactUpdateView(ContactFormMixin, UpdateView):
-    audit_action = audit.CHANGE
     slug_field = slug_url_kwarg = "number"
 
     def get_queryset(self):

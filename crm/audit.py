@@ -9,8 +9,9 @@ LogEntry records.
 """
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.db import transaction
 
-__all__ = ["ADDITION", "CHANGE", "DELETION", "record"]
+__all__ = ["ADDITION", "CHANGE", "DELETION", "delete_logged", "record", "save_logged"]
 
 
 def record(user, obj, action: int, message: str = "") -> None:
@@ -29,3 +30,20 @@ def record(user, obj, action: int, message: str = "") -> None:
         change_message=str(message),
         single_object=True,
     )
+
+
+def save_logged(instance, *, user, message: str = ""):
+    """Validate and save ``instance`` with its log row, in one transaction."""
+    action = ADDITION if instance._state.adding else CHANGE
+    with transaction.atomic():
+        instance.full_clean()
+        instance.save()
+        record(user, instance, action, message)
+    return instance
+
+
+def delete_logged(instance, *, user) -> None:
+    """Delete ``instance`` with its log row, in one transaction."""
+    with transaction.atomic():
+        record(user, instance, DELETION)
+        instance.delete()

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = _("Opportunities")
+
+    def ready(self):
+        from opportunities.history import refresh_furthest_stages
+        from salescycles.signals import stages_renumbered
+
+        def furthest_stages_again(sender, *, cycle, **kwargs):
+            refresh_furthest_stages(cycle=cycle)
+
+        stages_renumbered.connect(
+            furthest_stages_again, dispatch_uid="opportunities.furthest_stages"
+        )

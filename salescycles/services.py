@@ -5,55 +5,47 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from crm.audit import delete_logged, save_logged
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
-
-
-def _open_opportunities(**lookup):
-    from opportunities.models import Opportunity
-
-    return Opportunity.objects.open().filter(**lookup)
-
-
-def _save(instance):
-    instance.full_clean()
-    instance.save()
-    return instance
+from salescycles.signals import stages_renumbered
 
 
 def sales_cycle_create(*, user, **fields) -> SalesCycle:
     """Create a sales cycle."""
-    return _save(SalesCycle(**fields))
+    return save_logged(SalesCycle(**fields), user=user)
 
 
 def stage_create(*, user, cycle: SalesCycle, **fields) -> Stage:
     """Add a stage to a cycle."""
-    return _save(Stage(cycle=cycle, **fields))
+    return save_logged(Stage(cycle=cycle, **fields), user=user)
 
 
 def activity_create(*, user, code: str, description: str = "", steps=()) -> Activity:
     """Create an activity with its steps (dicts of ActivityStep fields)."""
     with transaction.atomic():
-        activity = _save(Activity(code=code, description=description))
+        activity = save_logged(Activity(code=code, description=description), user=user)
         for number, step in enumerate(steps, start=1):
-            _save(
+            save_logged(
                 ActivityStep(
                     activity=activity, step_no=step.pop("step_no", number), **step
-                )
+                ),
+                user=user,
             )
     return activity
 
 
 def sales_cycle_delete(*, user, cycle: SalesCycle) -> None:
     """Delete a cycle with no open opportunities and no history."""
-    if _open_opportunities(sales_cycle=cycle).exists():
+    # The opportunities reach the cycle and stage through their relations
+    # (opportunities sit above sales cycles and are not imported here).
+    if cycle.opportunities.open().exists():
         raise ValidationError(
             _("Sales cycle %(code)s has open opportunities and cannot be deleted."),
             code="cycle_has_open_opportunities",
             params={"code": cycle.code},
         )
     try:
-        with transaction.atomic():
-            cycle.delete()
+        delete_logged(cycle, user=user)
     except ProtectedError as error:
         raise ValidationError(
             _(
@@ -67,15 +59,14 @@ def sales_cycle_delete(*, user, cycle: SalesCycle) -> None:
 
 def stage_delete(*, user, stage: Stage) -> None:
     """Delete a stage no opportunity stands on and no history refers to."""
-    if _open_opportunities(stage=stage).exists():
+    if stage.opportunities.open().exists():
         raise ValidationError(
             _("Opportunities stand on stage %(stage)s; it cannot be deleted."),
             code="stage_has_opportunities",
             params={"stage": stage},
         )
     try:
-        with transaction.atomic():
-            stage.delete()
+        delete_logged(stage, user=user)
     except ProtectedError as error:
         raise ValidationError(
             _(
@@ -89,43 +80,41 @@ def stage_delete(*, user, stage: Stage) -> None:
 
 def sales_cycle_save(*, user, cycle: SalesCycle) -> SalesCycle:
     """Save a new or changed sales cycle."""
-    return _save(cycle)
+    return save_logged(cycle, user=user)
 
 
 def stage_save(*, user, stage: Stage) -> Stage:
     """Save a new or changed stage (its date formula is validated).
 
     A stage given another number may change which stage is the furthest each
-    of the cycle's opportunities reached: that is worked out again.
+    of the cycle's opportunities reached: ``stages_renumbered`` asks for it
+    to be worked out again, in the same transaction.
     """
-    from opportunities.services import refresh_furthest_stages
-
     renumbered = (
         stage.pk is not None
         and Stage.objects.filter(pk=stage.pk).exclude(number=stage.number).exists()
     )
     with transaction.atomic():
-        _save(stage)
+        save_logged(stage, user=user)
         if renumbered:
-            refresh_furthest_stages(cycle=stage.cycle)
+            stages_renumbered.send(sender=Stage, cycle=stage.cycle)
     return stage
 
 
 def activity_save(*, user, activity: Activity) -> Activity:
     """Save a new or changed activity."""
-    return _save(activity)
+    return save_logged(activity, user=user)
 
 
 def activity_step_save(*, user, step: ActivityStep) -> ActivityStep:
     """Save a new or changed activity step."""
-    return _save(step)
+    return save_logged(step, user=user)
 
 
 def activity_delete(*, user, activity: Activity) -> None:
     """Delete an activity no stage uses."""
     try:
-        with transaction.atomic():
-            activity.delete()
+        delete_logged(activity, user=user)
     except ProtectedError as error:
         raise ValidationError(
             _("Activity %(code)s is used by sales cycle stages and cannot be deleted."),
@@ -136,4 +125,4 @@ def activity_delete(*, user, activity: Activity) -> None:
 
 def activity_step_delete(*, user, step: ActivityStep) -> None:
     """Delete an activity step (tasks already made from it stay)."""
-    step.delete()
+    delete_logged(step, user=user)

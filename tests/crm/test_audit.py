@@ -3,13 +3,25 @@
 import datetime
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Salesperson
+from contacts.models import Contact, Salesperson
+from contacts.services import contact_delete, contact_update
 from opportunities.models import Opportunity
-from tests.factories import CompanyFactory, OpportunityFactory, TaskFactory
+from tests.factories import (
+    CloseReasonFactory,
+    CompanyFactory,
+    OpportunityFactory,
+    PersonFactory,
+    SalesCycleFactory,
+    SalespersonFactory,
+    TaskFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +114,99 @@ def test_a_redirect_after_a_task_stays_on_this_site(client, rep, own):
     )
 
     assert response["Location"] == reverse("opportunities:tasks")
+
+
+# -- the services log inside their own transaction ---------------------------------
+
+
+def test_a_refused_delete_leaves_no_log_row(manager):
+    # contact_delete writes its row, then the delete is refused (a person works
+    # for the company): the row is rolled back with the delete.
+    company = CompanyFactory()
+    PersonFactory(company=company)
+
+    with pytest.raises(ValidationError) as refused:
+        contact_delete(user=manager, contact=company)
+
+    assert refused.value.code == "contact_in_use"
+    assert logged(company) == []
+
+
+def test_a_change_and_its_log_row_commit_together(manager):
+    company = CompanyFactory()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        contact_update(user=manager, contact=company, name="Renamed")
+        assert logged(company) == [("manager", CHANGE, str(company))]
+        raise RuntimeError("the caller's transaction fails later")
+
+    assert logged(company) == []
+    company.refresh_from_db()
+    assert company.name != "Renamed"
+
+
+def test_contact_pages_log_once_per_change(client, rep):
+    client.force_login(rep)
+
+    client.post(reverse("contacts:create"), {"type": "company", "name": "Logged Oy"})
+
+    contact = Contact.objects.get(name="Logged Oy")
+    assert logged(contact) == [("rep1", ADDITION, str(contact))]
+
+
+def test_admin_changes_are_logged_once_by_the_service(client, manager):
+    client.force_login(manager)
+    cycle = SalesCycleFactory(code="LOGGED")
+    opts = cycle._meta
+
+    client.post(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[cycle.pk]),
+        {
+            "code": "LOGGED",
+            "description": "Renamed in the admin",
+            "probability_method": cycle.probability_method,
+            "stages-TOTAL_FORMS": "0",
+            "stages-INITIAL_FORMS": "0",
+            "stages-MIN_NUM_FORMS": "0",
+            "stages-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    cycle.refresh_from_db()
+    assert cycle.description == "Renamed in the admin"
+    assert logged(cycle) == [("manager", CHANGE, str(cycle))]
+
+
+def test_admin_bulk_actions_are_logged_per_opportunity(client, manager):
+    client.force_login(manager)
+    running = OpportunityFactory(in_progress=True)
+    lost = OpportunityFactory(lost=True)
+    new = SalespersonFactory(code="NEW")
+    reason = CloseReasonFactory(code="PRICE", type="lost")
+    changelist = reverse("admin:opportunities_opportunity_changelist")
+
+    def run(action, chosen, **data):
+        client.post(
+            changelist,
+            {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in chosen], **data},
+        )
+
+    run("reassign", [running], apply="True", salesperson=new.pk)
+    run("reopen", [lost], index=0)
+    run(
+        "close_as_lost",
+        [running],
+        apply="True",
+        close_reason=reason.pk,
+        date_closed=timezone.localdate().isoformat(),
+    )
+
+    assert logged(running) == [
+        ("manager", CHANGE, str(running)),
+        ("manager", CHANGE, str(running)),
+    ]
+    assert logged(lost) == [("manager", CHANGE, str(lost))]
+    messages = LogEntry.objects.filter(object_id=str(running.pk)).values_list(
+        "change_message", flat=True
+    )
+    assert any("salesperson" in message for message in messages)
