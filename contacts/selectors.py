@@ -1,54 +1,16 @@
-"""Reads of contacts and salespeople, and the opportunity figures shown with them."""
+"""Reads of contacts: the search the contact picker and the list use."""
 
 from django.db.models import (
     Case,
-    Count,
     IntegerField,
     Q,
-    QuerySet,
-    Sum,
     Value,
     When,
 )
 
-from contacts.models import Contact, ContactType, Salesperson
+from contacts.models import Contact, ContactType
 
 SEARCH_LIMIT = 20
-
-
-def opportunity_figures(opportunities: QuerySet) -> dict[str, dict]:
-    """Count, sums and averages of estimated and current value, open / won / lost.
-
-    One query: an aggregate with a filtered Count, Sum and Avg per group.
-    """
-    # Imported here: opportunities depend on contacts, not the other way round.
-    from opportunities import statistics
-
-    return statistics.nest_split(
-        opportunities.order_by().aggregate(**statistics.split_aggregates())
-    )
-
-
-def open_figures_by_salesperson(opportunities: QuerySet) -> dict[int, dict]:
-    """Open count, estimated and current value per salesperson pk (one query)."""
-    rows = (
-        opportunities.open()
-        .order_by()
-        .values("salesperson_id")
-        .annotate(
-            count=Count("pk"),
-            estimated_value=Sum("estimated_value"),
-            current_value=Sum("current_value"),
-        )
-    )
-    return {row.pop("salesperson_id"): row for row in rows}
-
-
-def figures_visible(user, salesperson: Salesperson) -> bool:
-    """Whether ``user`` may see ``salesperson``'s opportunities (as ``for_user``)."""
-    return user.has_perm("opportunities.view_all_opportunities") or (
-        salesperson.user_id is not None and salesperson.user_id == user.pk
-    )
 
 
 def contact_search(

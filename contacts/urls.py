@@ -5,6 +5,10 @@ from contacts.models import ContactType
 
 app_name = "contacts"
 
+# A contact's page and the salespeople's pages show opportunities: they are
+# the opportunities app's (opportunities/contact_pages.py), and crm/urls.py
+# adds them to this namespace after these.
+
 urlpatterns = [
     path("", views.ContactListView.as_view(), name="list"),
     path("new/", views.ContactCreateView.as_view(), name="create"),
@@ -15,12 +19,5 @@ urlpatterns = [
         views.ContactSearchView.as_view(type=ContactType.COMPANY),
         name="search_companies",
     ),
-    path("salespeople/", views.SalespersonListView.as_view(), name="salespeople"),
-    path(
-        "salespeople/<str:code>/",
-        views.SalespersonDetailView.as_view(),
-        name="salesperson",
-    ),
-    path("<str:number>/", views.ContactDetailView.as_view(), name="detail"),
     path("<str:number>/edit/", views.ContactUpdateView.as_view(), name="edit"),
 ]

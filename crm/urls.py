@@ -4,13 +4,25 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from contacts import urls as contact_urls
 from crm.reports.home import HomeView
+from opportunities import contact_pages
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("statistics/", include("crm.reports.urls")),
     path("opportunities/", include("opportunities.urls")),
-    path("contacts/", include("contacts.urls")),
+    # The contacts' own pages, then those of a contact or salesperson with
+    # their opportunities (which contacts, below opportunities, cannot import).
+    path(
+        "contacts/",
+        include(
+            (
+                [*contact_urls.urlpatterns, *contact_pages.urlpatterns],
+                contact_urls.app_name,
+            )
+        ),
+    ),
     # Signing in and out and changing one's password; no password reset by
     # e-mail (managers reset passwords in the admin).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

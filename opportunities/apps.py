@@ -13,6 +13,9 @@ class OpportunitiesConfig(AppConfig):
         def furthest_stages_again(sender, *, cycle, **kwargs):
             refresh_furthest_stages(cycle=cycle)
 
+        # weak=False: the receiver is this local function, referenced nowhere else.
         stages_renumbered.connect(
-            furthest_stages_again, dispatch_uid="opportunities.furthest_stages"
+            furthest_stages_again,
+            weak=False,
+            dispatch_uid="opportunities.furthest_stages",
         )

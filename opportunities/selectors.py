@@ -4,7 +4,9 @@ from django.db import connections
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import RowNumber
 
+from contacts.models import Salesperson
 from opportunities.models import Opportunity, OpportunityQuerySet, Status
+from opportunities.statistics import open_pipeline_measures
 from salescycles.models import SalesCycle, Stage
 
 BOARD_CARDS_PER_COLUMN = 20
@@ -92,4 +94,22 @@ def stage_cards(
         opportunities.filter(stage=stage, status=Status.IN_PROGRESS)
         .select_related("contact", "salesperson")
         .order_by(*BOARD_ORDER)[offset : offset + limit]
+    )
+
+
+def open_figures_by_salesperson(opportunities: OpportunityQuerySet) -> dict[int, dict]:
+    """Open count, estimated and current value per salesperson pk (one query)."""
+    rows = (
+        opportunities.open()
+        .order_by()
+        .values("salesperson_id")
+        .annotate(**open_pipeline_measures())
+    )
+    return {row.pop("salesperson_id"): row for row in rows}
+
+
+def figures_visible(user, salesperson: Salesperson) -> bool:
+    """Whether ``user`` may see ``salesperson``'s opportunities (as ``for_user``)."""
+    return user.has_perm("opportunities.view_all_opportunities") or (
+        salesperson.user_id is not None and salesperson.user_id == user.pk
     )

@@ -144,6 +144,12 @@ def split_aggregates(groups=tuple(OUTCOME_GROUPS), measures=None) -> dict:
     return aggregates
 
 
+def figures(opportunities: QuerySet) -> dict:
+    """Open / won / lost figures and win rates of all ``opportunities`` (one
+    query), as ``nest_split`` gives them."""
+    return nest_split(opportunities.order_by().aggregate(**split_aggregates()))
+
+
 def nest_split(row: dict) -> dict:
     """``{"open__count": 1, ...}`` as ``{"open": {"count": 1}, ...}`` plus win rates."""
     figures: dict = {group: {} for group in OUTCOME_GROUPS}

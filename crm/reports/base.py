@@ -305,10 +305,7 @@ def split_cells(figures: dict, link=None) -> list:
 
 def split_total(opportunities) -> list:
     """The total row of ``split_columns`` over all ``opportunities``."""
-    figures = statistics.nest_split(
-        opportunities.order_by().aggregate(**statistics.split_aggregates())
-    )
-    return [_("Total"), *split_cells(figures)]
+    return [_("Total"), *split_cells(statistics.figures(opportunities))]
 
 
 def counted_page(request, ranked, per_page: int) -> Page:
