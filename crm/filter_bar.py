@@ -10,6 +10,7 @@ Bootstrap markup crispy writes.
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils.translation import gettext_lazy as _
 
 
 class FilterBarField(BoundField):
@@ -40,6 +41,24 @@ class FilterBarField(BoundField):
 
 
 class FilterBarForm(forms.Form):
-    """A form whose fields render as a filter bar's: ``{{ field.as_field_group }}``."""
+    """A form whose fields render as a filter bar's: ``{{ field.as_field_group }}``.
+
+    ``RANGES`` names pairs of (start, end) fields: an end before its start is
+    an error on the end field.
+    """
 
     bound_field_class = FilterBarField
+    RANGES: list[tuple[str, str]] = []
+
+    def clean(self):
+        data = super().clean()
+        for start, end in self.RANGES:
+            if None not in (data.get(start), data.get(end)) and data[end] < data[start]:
+                self.add_error(
+                    end,
+                    forms.ValidationError(
+                        _("The end of the range cannot be before its start."),
+                        code="range_reversed",
+                    ),
+                )
+        return data

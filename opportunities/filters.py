@@ -38,19 +38,6 @@ class OpportunityFilterForm(FilterBarForm):
         ("value_min", "value_max"),
     ]
 
-    def clean(self):
-        data = super().clean()
-        for start, end in self.RANGES:
-            if None not in (data.get(start), data.get(end)) and data[end] < data[start]:
-                self.add_error(
-                    end,
-                    forms.ValidationError(
-                        _("The end of the range cannot be before its start."),
-                        code="range_reversed",
-                    ),
-                )
-        return data
-
 
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")

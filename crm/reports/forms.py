@@ -24,6 +24,8 @@ class StatisticsForm(FilterBarForm):
     close date or the date closed); None leaves it out.
     """
 
+    RANGES = [("date_from", "date_to")]
+
     salesperson = forms.ModelChoiceField(
         label=_("Salesperson"),
         queryset=Salesperson.objects.order_by("code"),
@@ -53,19 +55,6 @@ class StatisticsForm(FilterBarForm):
         else:
             self.fields["date_from"].label = _("Closed from")
             self.fields["date_to"].label = _("Closed to")
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error(
-                "date_to",
-                forms.ValidationError(
-                    _("The end of the range cannot be before its start."),
-                    code="range_reversed",
-                ),
-            )
-        return data
 
     def narrow(self, opportunities, *, date_field: str | None = None):
         """``opportunities`` narrowed to the valid filters (all of them if none)."""
