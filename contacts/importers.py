@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm.csvio import Column, Importer, Row, choice_column, fetch
+from crm.dataio import Column, Importer, Row, choice_column, fetch
 from crm.services import number_series_take
 
 

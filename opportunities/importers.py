@@ -16,8 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Salesperson
-from crm import bulk
-from crm.csvio import BATCH, IN_CHUNK, Column, Importer, Row, choice_column, fetch
+from crm.dataio import (
+    BATCH,
+    IN_CHUNK,
+    Column,
+    Importer,
+    Row,
+    bulk,
+    choice_column,
+    fetch,
+)
 from crm.services import number_series_take
 from opportunities.models import (
     Action,

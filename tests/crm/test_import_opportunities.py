@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm import bulk
+from crm.dataio import bulk
 from opportunities import services
 from opportunities.importers import OpportunityImporter
 from opportunities.models import (

@@ -8,7 +8,7 @@ import pytest
 
 from contacts.models import Contact, Salesperson
 from crm import demo
-from crm.csvio import registry
+from crm.dataio import registry
 from opportunities.models import (
     CloseReason,
     Interaction,
