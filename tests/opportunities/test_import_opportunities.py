@@ -19,7 +19,7 @@ from opportunities.models import (
 )
 from opportunities.moves import Move
 from salescycles.probability import Method
-from tests.crm.importing import import_text, run
+from tests.crm.dataio.importing import import_text, run
 from tests.factories import (
     CloseReasonFactory,
     CompanyFactory,

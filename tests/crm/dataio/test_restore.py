@@ -18,7 +18,7 @@ from opportunities.models import (
     Task,
 )
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
-from tests.crm.importing import run
+from tests.crm.dataio.importing import run
 
 pytestmark = pytest.mark.django_db
 
