@@ -3,7 +3,7 @@
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,32 +26,52 @@ def fetch(queryset, field_name: str, keys) -> Iterator:
 # -- errors ----------------------------------------------------------------
 
 
+class Problem(NamedTuple):
+    """One problem: where in the file, what, and the rule's code if it has one."""
+
+    line: int
+    column: str
+    message: str
+    code: str = ""  # the ValidationError code of the rule broken ("" for none)
+
+
 @dataclass
 class Problems:
     """Problems of one file, as ``FILE:LINE: COLUMN: message``."""
 
     filename: str
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
-    warnings: list[tuple[int, str, str]] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     bad_lines: set[int] = field(default_factory=set)
 
-    def error(self, line: int, column: str, message: str) -> None:
-        self.errors.append((line, column, message))
+    def error(
+        self, line: int, column: str, message: str, code: str | None = None
+    ) -> None:
+        self.errors.append(Problem(line, column, message, code or ""))
         self.bad_lines.add(line)
 
     def warn(self, line: int, column: str, message: str) -> None:
-        self.warnings.append((line, column, message))
+        self.warnings.append(Problem(line, column, message))
 
-    def format(self, problem: tuple[int, str, str]) -> str:
-        line, column, message = problem
-        return f"{self.filename}:{line}: {column}: {message}"
+    def format(self, problem: Problem) -> str:
+        return f"{self.filename}:{problem.line}: {problem.column}: {problem.message}"
 
     def write_csv(self, path: str) -> None:
         with open(path, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
             writer.writerow(["file", "line", "column", "message"])
-            for line, column, message in sorted(self.errors):
-                writer.writerow([self.filename, line, column, message])
+            for problem in sorted(self.errors):
+                writer.writerow(
+                    [self.filename, problem.line, problem.column, problem.message]
+                )
+
+
+def rule_message(error: ValidationError, **params) -> str:
+    """The message of a rule's error, with its params filled in; ``params``
+    replace some (a date written as the files write dates, say)."""
+    if not params:
+        return next(iter(error))
+    return str(error.message % {**(error.params or {}), **params})
 
 
 # -- the importer ----------------------------------------------------------
@@ -180,8 +200,15 @@ class Importer:
     def row_key(self, row: Row) -> tuple:
         return tuple(row.values.get(name) for name in self.key)
 
-    def error(self, row: Row, column: str, message: str) -> None:
-        self.problems.error(row.line, self.caption(column), message)
+    def error(
+        self, row: Row, column: str, message: str, code: str | None = None
+    ) -> None:
+        self.problems.error(row.line, self.caption(column), message, code)
+
+    def reject(self, row: Row, column: str, error: ValidationError, **params) -> None:
+        """Report a rule's error (``opportunities.rules``, say) on the row's
+        column, with the rule's message and code; see ``rule_message``."""
+        self.error(row, column, rule_message(error, **params), error.code)
 
     def refs(
         self, rows: list[Row], column: str, model, field_name: str = "code", **filters
@@ -226,10 +253,10 @@ class Importer:
         try:
             row.obj.clean_fields(exclude=self.exclude_clean)
         except ValidationError as exc:
-            for field_name, errors in exc.message_dict.items():
+            for field_name, errors in exc.error_dict.items():
                 column = by_target.get(field_name, field_name)
-                for message in errors:
-                    self.error(row, column, message)
+                for error in errors:
+                    self.reject(row, column, error)
 
     def plan(self, rows: list[Row]) -> None:
         self.resolve(rows)
