@@ -25,6 +25,7 @@ from crm.dataio.importer import (
     choice_column,
     fetch,
     label_of,
+    rule_message,
 )
 from crm.dataio.parsing import DELIMITERS, UnusableInput
 from crm.dataio.registry import registry
@@ -47,6 +48,7 @@ __all__ = [
     "label_of",
     "progress_bar",
     "registry",
+    "rule_message",
     "run_import",
     "write_csv",
 ]

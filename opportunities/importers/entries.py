@@ -13,7 +13,10 @@ from crm.dataio import (
     Row,
     choice_column,
     fetch,
+    rule_message,
 )
+from opportunities import rules
+from opportunities.history import FIGURES, Figures, apply_figures, new_entry, retire
 from opportunities.models import (
     Action,
     CloseReason,
@@ -23,7 +26,6 @@ from opportunities.models import (
     Task,
     furthest_stage,
 )
-from opportunities.services import Figures, new_entry
 from salescycles.models import SalesCycle, Stage
 
 HUNDRED = Decimal(100)
@@ -189,10 +191,15 @@ class OpportunityEntryImporter(Importer):
         for index, row in enumerate(history):
             v = row.values
 
-            def bad(column, message, row=row):
+            def bad(column, message, code=None, row=row):
                 nonlocal ok
                 ok = False
-                self.error(row, column, message)
+                self.error(row, column, message, code)
+
+            def rule(column, error, row=row, **params):
+                """Report an opportunity rule's error with its message and code."""
+                if error is not None:
+                    bad(column, rule_message(error, **params), error.code, row)
 
             action = v.get("action_taken") or Action.FIRST
             closing = action in (Action.WON, Action.LOST)
@@ -229,16 +236,13 @@ class OpportunityEntryImporter(Importer):
             date = v["date_of_change"]
             if date is None:
                 continue
-            floor = last.date_of_change if last is not None else opp.creation_date
-            if date < floor:
-                bad(
-                    "date_of_change",
-                    _(
-                        "The date cannot be before %(date)s, the date of the last "
-                        "change."
-                    )
-                    % {"date": floor.isoformat()},
-                )
+            floor = rules.date_floor(opp, last)
+            rule(
+                "date_of_change",
+                rules.date_not_before_last_change(date, floor),
+                # Dates in a file's messages are written as files write them.
+                date=floor.isoformat(),
+            )
             is_last = index == len(history) - 1
             if "active" in v and v["active"] != is_last:
                 bad(
@@ -250,20 +254,23 @@ class OpportunityEntryImporter(Importer):
             reason = (
                 reasons.get(v.get("close_reason")) if v.get("close_reason") else None
             )
-            if closing and (reason is None or reason.type != action):
+            error = rules.close_reason_fits(reason, action) if closing else None
+            if error is not None:
+                # The rule's code; the message names the entry's action.
                 bad(
                     "close_reason",
                     _("A %(action)s entry needs a close reason of that type.")
                     % {"action": action},
+                    error.code,
                 )
             if not closing and reason is not None:
                 bad("close_reason", _("Only closing entries have a close reason."))
             for name in ("chances_pct", "completed_pct", "probability_pct"):
-                if v.get(name) is not None and not ZERO <= v[name] <= HUNDRED:
-                    bad(name, _("Must be between 0 and 100."))
+                if v.get(name) is not None:
+                    rule(name, rules.percentage(v[name]))
             for name in ("estimated_value", "current_value"):
-                if v.get(name) is not None and v[name] < 0:
-                    bad(name, _("Must not be negative."))
+                if v.get(name) is not None:
+                    rule(name, rules.not_negative(v[name]))
             if not ok:
                 continue
             chances = v.get("chances_pct") or ZERO
@@ -309,8 +316,7 @@ class OpportunityEntryImporter(Importer):
             if v.get("salesperson"):
                 entry.salesperson_id = salespeople[v["salesperson"]].pk
             if last is not None:
-                last.active = False
-                last.days_open = (date - last.date_of_change).days
+                retire(last, date)
             entries.append(entry)
             last, last_stage = entry, stage
         return entries if ok and entries else None
@@ -330,15 +336,7 @@ class OpportunityEntryImporter(Importer):
             opp.stage_id = active.stage_id
             opp.date_closed = None
             opp.close_reason = None
-        for name in (
-            "estimated_value",
-            "chances_pct",
-            "completed_pct",
-            "probability_pct",
-            "current_value",
-            "estimated_close_date",
-        ):
-            setattr(opp, name, getattr(active, name))
+        apply_figures(opp, active)
         opp.furthest_stage = furthest_stage(
             *(stage_by_pk.get(entry.stage_id) for entry in entries)
         )
@@ -362,12 +360,7 @@ class OpportunityEntryImporter(Importer):
                 "furthest_stage",
                 "date_closed",
                 "close_reason",
-                "estimated_value",
-                "chances_pct",
-                "completed_pct",
-                "probability_pct",
-                "current_value",
-                "estimated_close_date",
+                *FIGURES,
                 "version",
             ],
             batch_size=BATCH,

@@ -1,4 +1,4 @@
-"""Import and export of close reasons and opportunities (see docs/import-export.md).
+"""Import and export of opportunities (see docs/import-export.md).
 
 An imported new opportunity gets the history the pages would have written for
 its state, so it moves, closes and reopens like any other: in progress at stage
@@ -23,8 +23,17 @@ from crm.dataio import (
     bulk,
     choice_column,
     fetch,
+    rule_message,
 )
 from crm.services import number_series_take
+from opportunities import rules
+from opportunities.history import (
+    Figures,
+    apply_figures,
+    entry_values,
+    figures_of,
+    retire,
+)
 from opportunities.models import (
     Action,
     CloseReason,
@@ -33,11 +42,9 @@ from opportunities.models import (
     Status,
     furthest_stage,
 )
-from opportunities.services import Figures, entry_values
 from salescycles import dateformula
 from salescycles.models import Priority, SalesCycle, Stage
 
-HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 TOLERANCE = Decimal("0.01")
 
@@ -238,114 +245,70 @@ class OpportunityImporter(Importer):
         cycle, stage = v["sales_cycle"], v.get("stage")
         status = v.get("status") or Status.NOT_STARTED
         created = v.get("creation_date") or today
-        errors = []
-        if v["salesperson"].blocked:
-            errors.append(
-                (
-                    "salesperson",
-                    _(
-                        "Salesperson %(code)s is blocked and cannot be given "
-                        "opportunities."
-                    )
-                    % {"code": v["salesperson"].code},
-                )
-            )
-        if cycle.blocked:
-            errors.append(
-                (
-                    "sales_cycle",
-                    _("Sales cycle %(code)s is blocked and cannot be chosen.")
-                    % {"code": cycle.code},
-                )
-            )
+        # (column, message, code): the services' rules with their codes, and
+        # the rules of a file (a state's columns that go together).
+        errors: list[tuple[str, str, str | None]] = []
+
+        def rule(column: str, error, **params) -> None:
+            if error is not None:
+                errors.append((column, rule_message(error, **params), error.code))
+
+        def bad(column: str, message: str) -> None:
+            errors.append((column, message, None))
+
+        # Dates in a file's messages are written as files write them.
+        iso = {"date": created.isoformat()}
+        rule("salesperson", rules.salesperson_assignable(v["salesperson"]))
+        rule("sales_cycle", rules.cycle_choosable(cycle))
         value = v.get("estimated_value") or ZERO
         chances = v.get("chances_pct") or ZERO
-        if value < 0:
-            errors.append(("estimated_value", _("Must not be negative.")))
+        rule("estimated_value", rules.not_negative(value))
         for name in ("chances_pct", "completed_pct", "probability_pct"):
-            if v.get(name) is not None and not ZERO <= v[name] <= HUNDRED:
-                errors.append((name, _("Must be between 0 and 100.")))
+            if v.get(name) is not None:
+                rule(name, rules.percentage(v[name]))
         if len(v.get("number") or "") > 20:
-            errors.append(("number", _("Ensure this value has at most 20 characters.")))
+            bad("number", _("Ensure this value has at most 20 characters."))
         if len(v["description"]) > 100:
-            errors.append(
-                ("description", _("Ensure this value has at most 100 characters."))
-            )
+            bad("description", _("Ensure this value has at most 100 characters."))
         closed = status in (Status.WON, Status.LOST)
         reason = v.get("close_reason")
         date_closed = v.get("date_closed")
         if status == Status.NOT_STARTED:
             for name in ("stage", "date_closed", "close_reason"):
                 if v.get(name):
-                    errors.append((name, _("A not-started opportunity has none.")))
+                    bad(name, _("A not-started opportunity has none."))
             if value or chances:
-                errors.append(
-                    (
-                        "estimated_value" if value else "chances_pct",
-                        _("A not-started opportunity has no figures yet."),
-                    )
+                bad(
+                    "estimated_value" if value else "chances_pct",
+                    _("A not-started opportunity has no figures yet."),
                 )
         elif status == Status.IN_PROGRESS:
             if stage is None:
-                errors.append(
-                    ("stage", _("An opportunity in progress needs its stage."))
-                )
+                bad("stage", _("An opportunity in progress needs its stage."))
             for name in ("date_closed", "close_reason"):
                 if v.get(name):
-                    errors.append((name, _("An opportunity in progress has none.")))
+                    bad(name, _("An opportunity in progress has none."))
         else:
             if date_closed is None:
-                errors.append(
-                    ("date_closed", _("A closed opportunity needs its date closed."))
+                bad("date_closed", _("A closed opportunity needs its date closed."))
+            else:
+                rule(
+                    "date_closed",
+                    rules.date_not_before_last_change(date_closed, created),
+                    **iso,
                 )
-            elif date_closed < created:
-                errors.append(
-                    (
-                        "date_closed",
-                        _(
-                            "The date cannot be before %(date)s, the date of the "
-                            "last change."
-                        )
-                        % {"date": created.isoformat()},
-                    )
-                )
-            if reason is None:
-                errors.append(("close_reason", _("Choose a close reason.")))
-            elif reason.type != status:
-                errors.append(
-                    (
-                        "close_reason",
-                        _("Close reason %(code)s is for %(type)s opportunities.")
-                        % {
-                            "code": reason.code,
-                            "type": reason.get_type_display().lower(),
-                        },
-                    )
-                )
-            if status == Status.WON and value <= 0:
-                errors.append(
-                    ("estimated_value", _("Enter the sale value, greater than zero."))
-                )
+            rule("close_reason", rules.close_reason_fits(reason, status))
+            if status == Status.WON:
+                rule("estimated_value", rules.sale_value_positive(value))
         close_date = v.get("estimated_close_date")
-        if (
-            status == Status.IN_PROGRESS
-            and close_date is not None
-            and close_date < created
-        ):
-            errors.append(
-                (
-                    "estimated_close_date",
-                    _(
-                        "The estimated close date cannot be before the date of "
-                        "change (%(date)s)."
-                    )
-                    % {"date": created.isoformat()},
-                )
+        if status == Status.IN_PROGRESS and close_date is not None:
+            rule(
+                "estimated_close_date",
+                rules.close_date_not_before_change(close_date, created),
             )
-        if created > today:
-            errors.append(("creation_date", _("The date cannot be in the future.")))
-        for column, message in errors:
-            self.error(row, column, message)
+        rule("creation_date", rules.not_in_future(created, today))
+        for column, message, code in errors:
+            self.error(row, column, message, code)
         if errors:
             return
         # The new opportunity and its entries are column values (attnames),
@@ -364,12 +327,7 @@ class OpportunityImporter(Importer):
             "close_reason_id": None,
             "stage_id": None,
             "furthest_stage_id": None,
-            "estimated_value": ZERO,
-            "chances_pct": ZERO,
-            "completed_pct": ZERO,
-            "probability_pct": ZERO,
-            "current_value": ZERO,
-            "estimated_close_date": None,
+            **figures_of(Figures.none()),
             "version": 1,
         }
         row.entries = []
@@ -395,24 +353,11 @@ class OpportunityImporter(Importer):
             row.entries.append(last)
         if closed:
             if status == Status.WON:
-                figures = Figures(
-                    estimated_value=value,
-                    chances_pct=HUNDRED,
-                    completed_pct=HUNDRED,
-                    probability_pct=HUNDRED,
-                    current_value=value,
-                    estimated_close_date=date_closed,
-                )
+                figures = Figures.won(value, date_closed)
             else:
-                figures = Figures(
-                    estimated_value=value,
-                    chances_pct=ZERO,
-                    completed_pct=HUNDRED,
-                    estimated_close_date=date_closed,
-                )
+                figures = Figures.lost(value, date_closed)
             if last is not None:
-                last["active"] = False
-                last["days_open"] = (date_closed - created).days
+                retire(last, date_closed)
             entry = self._entry(opp, status, None, stage, date_closed, figures, reason)
             row.entries.append(entry)
             opp["date_closed"] = date_closed
@@ -421,20 +366,13 @@ class OpportunityImporter(Importer):
         # Its history has one entry at a stage, this one.
         reached = furthest_stage(stage)
         opp["furthest_stage_id"] = reached.pk if reached else None
-        for name in (
-            "estimated_value",
-            "chances_pct",
-            "completed_pct",
-            "probability_pct",
-            "current_value",
-            "estimated_close_date",
-        ):
-            opp[name] = getattr(figures, name)
+        apply_figures(opp, figures)
         opp["version"] += len(row.entries)
         computed = COMPUTED + (("chances_pct",) if closed else ())
+        ours = figures_of(figures)
         for name in computed:
             given = None if name in row.empty else v.get(name)
-            if given is not None and abs(given - getattr(figures, name)) > TOLERANCE:
+            if given is not None and abs(given - ours[name]) > TOLERANCE:
                 self.problems.warn(
                     row.line,
                     self.caption(name),
@@ -442,7 +380,7 @@ class OpportunityImporter(Importer):
                         "%(given)s in the file, %(ours)s as calculated; the "
                         "calculated value is kept."
                     )
-                    % {"given": given, "ours": getattr(figures, name)},
+                    % {"given": given, "ours": ours[name]},
                 )
 
     @staticmethod
