@@ -9,8 +9,9 @@ LogEntry records.
 """
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 
-__all__ = ["ADDITION", "CHANGE", "DELETION", "record"]
+__all__ = ["ADDITION", "CHANGE", "DELETION", "record", "record_bulk"]
 
 
 def record(user, obj, action: int, message: str = "") -> None:
@@ -28,4 +29,21 @@ def record(user, obj, action: int, message: str = "") -> None:
         action_flag=action,
         change_message=str(message),
         single_object=True,
+    )
+
+
+def record_bulk(user, model, action: int, label: str, message: str) -> None:
+    """Log ``action`` on many rows of ``model`` at once (an import) by ``user``.
+
+    There is no one object to name: the row names the model and ``label``
+    (the file imported). Called inside the change's transaction, as ``record``.
+    """
+    if user is None or not user.is_authenticated:
+        return
+    LogEntry.objects.create(
+        user_id=user.pk,
+        content_type=ContentType.objects.get_for_model(model),
+        object_repr=label[: LogEntry._meta.get_field("object_repr").max_length],
+        action_flag=action,
+        change_message=str(message),
     )

@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
+from crm import audit
 from crm.dataio import bulk
 from crm.dataio.importer import Importer, Options, Problems, Result, Row
 from crm.dataio.parsing import (
@@ -24,6 +26,8 @@ from crm.dataio.parsing import (
     parse_integer,
 )
 
+# Imports are audited here, written or not (with the user when one is named).
+audit_log = logging.getLogger("crm.audit")
 # What an empty cell of a column kind means (refs, dates and integers: none).
 EMPTY = {"text": "", "boolean": False, "decimal": Decimal(0)}
 
@@ -122,8 +126,44 @@ def run_import(
     path: str,
     options: Options,
     progress: Callable[[int], None] = lambda n: None,
+    *,
+    user=None,
 ) -> Result:
-    """Validate the whole file, then write it in one transaction (or nothing)."""
+    """Validate the whole file, then write it in one transaction (or nothing).
+
+    Every run is logged to the ``crm.audit`` logger, whatever its outcome; a
+    written file is also in the admin log as ``user``'s change, when given.
+    """
+    kind = importer_class.kind
+    by = user.get_username() if user is not None else "-"
+    try:
+        result = _import(importer_class, path, options, progress, user)
+    except UnusableInput as exc:
+        audit_log.info("import %s from %s by %s: unusable: %s", kind, path, by, exc)
+        raise
+    if result.problems.errors:
+        outcome = "rejected, nothing written"
+    elif options.dry_run:
+        outcome = "dry run, nothing written"
+    else:
+        outcome = "written"
+    audit_log.info(
+        "import %s from %s by %s: %s (%d rows: %d created, %d updated, "
+        "%d unchanged, %d rejected)",
+        kind,
+        path,
+        by,
+        outcome,
+        result.rows,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.rejected,
+    )
+    return result
+
+
+def _import(importer_class, path, options, progress, user) -> Result:
     started = time.monotonic()
     file_path = Path(path)
     problems = Problems(path)
@@ -168,6 +208,9 @@ def run_import(
                     importer.write(chunk)
             if problems.errors or options.dry_run:
                 transaction.set_rollback(True)
+            else:
+                # In the import's transaction: no row for a file not written.
+                _record(importer, path, result, user)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UnusableInput(f"{path}: {exc}") from exc
     except DatabaseError as exc:
@@ -183,6 +226,25 @@ def run_import(
         result.unchanged = result.rows - result.created - result.updated
     result.seconds = time.monotonic() - started
     return result
+
+
+def _record(importer: Importer, path: str, result: Result, user) -> None:
+    audit.record_bulk(
+        user,
+        importer.model,
+        audit.CHANGE if result.updated or not result.created else audit.ADDITION,
+        Path(path).name,
+        _(
+            "Imported %(rows)s rows from %(file)s (created %(created)s, "
+            "updated %(updated)s)."
+        )
+        % {
+            "rows": result.rows,
+            "file": Path(path).name,
+            "created": result.created,
+            "updated": result.updated,
+        },
+    )
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
