@@ -256,8 +256,6 @@ class OpportunityImporter(Importer):
         def bad(column: str, message: str) -> None:
             errors.append((column, message, None))
 
-        # Dates in a file's messages are written as files write them.
-        iso = {"date": created.isoformat()}
         rule("salesperson", rules.salesperson_assignable(v["salesperson"]))
         rule("sales_cycle", rules.cycle_choosable(cycle))
         value = v.get("estimated_value") or ZERO
@@ -295,7 +293,8 @@ class OpportunityImporter(Importer):
                 rule(
                     "date_closed",
                     rules.date_not_before_last_change(date_closed, created),
-                    **iso,
+                    # Dates in a file's messages are written as files write them.
+                    date=created.isoformat(),
                 )
             rule("close_reason", rules.close_reason_fits(reason, status))
             if status == Status.WON:
