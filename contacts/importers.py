@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm.csvio import Column, Importer, Row, choice_column, fetch
+from crm.dataio import Column, Importer, Row, choice_column, fetch
 from crm.services import number_series_take
 
 
@@ -130,15 +130,17 @@ class ContactImporter(Importer):
                 row.changed.append("company_id")
 
     def _check_type_changes(self, rows):
-        from opportunities.models import Opportunity
-
         changed = {r.obj.pk: r for r in rows if "type" in r.changed}
         if not changed:
             return
+        # Through the reverse relation: contacts know nothing of the apps
+        # above them, the opportunities app included.
         used = set(
             fetch(
-                Opportunity.objects.values_list("contact_id", flat=True),
-                "contact",
+                Contact.objects.filter(opportunities__isnull=False)
+                .values_list("pk", flat=True)
+                .distinct(),
+                "pk",
                 changed,
             )
         )

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from crm.csvio import Column, Importer, Row, choice_column
+from crm.dataio import Column, Importer, Row, choice_column
 from salescycles.models import (
     Activity,
     ActivityStep,

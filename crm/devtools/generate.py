@@ -4,7 +4,7 @@
 their persons, three sales cycles with their stages and close reasons, and the
 opportunities with consistent histories (2 to 8 entries for every started
 one: started, moved on and back, estimates updated, closed, some reopened),
-their tasks and interactions. Everything is written in bulk (crm/bulk.py) in
+their tasks and interactions. Everything is written in bulk (crm/dataio/bulk.py) in
 one transaction; the same seed gives the same data. Every code and number
 starts with G, so ``remove()`` can take it all away again.
 
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm import bulk
+from crm.dataio import bulk
 from opportunities.history import (
     COPIED,
     FIGURES,

@@ -11,14 +11,9 @@ One module per concern; callers import this package:
 ``from opportunities import services`` then ``services.opportunity_advance(...)``.
 """
 
-# Until the importers and the generator import them from opportunities.history.
-from opportunities.history import (  # noqa: F401
-    COPIED,
-    Figures,
+from opportunities.history import (
     active_entry,
-    entry_values,
-    new_entry,
-    refresh_furthest_stages,
+    refresh_furthest_stages,  # noqa: F401 (salescycles.services imports it here)
 )
 from opportunities.services.closing import (
     close_reason_delete,

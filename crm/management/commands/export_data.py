@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from crm.csvio import DELIMITERS, export_rows, registry, write_csv
+from crm.dataio import DELIMITERS, export_rows, registry, write_csv
 
 
 class Command(BaseCommand):

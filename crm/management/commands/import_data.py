@@ -1,9 +1,11 @@
 """Import a CSV file of one KIND: all rows or none (see docs/import-export.md)."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from crm.csvio import (
+from crm.dataio import (
     DELIMITERS,
     Options,
     UnusableInput,
@@ -55,6 +57,14 @@ class Command(BaseCommand):
             help=_("Skip columns this KIND does not know, with a warning."),
         )
         parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help=_(
+                "Who imports: a written file is logged as this user's change in "
+                "the admin log."
+            ),
+        )
+        parser.add_argument(
             "--errors-csv",
             metavar="PATH",
             help=_(
@@ -75,10 +85,13 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             ignore_unknown_columns=options["ignore_unknown_columns"],
         )
+        user = self.importing_user(options["user"])
         verbosity = options["verbosity"]
         progress = progress_bar(self.stderr._out) if verbosity else (lambda n: None)
         try:
-            result = run_import(importer, options["file"], settings, progress)
+            result = run_import(
+                importer, options["file"], settings, progress, user=user
+            )
         except UnusableInput as exc:
             raise CommandError(str(exc), returncode=2) from exc
         problems = result.problems
@@ -121,3 +134,18 @@ class Command(BaseCommand):
                 % {"file": options["file"]},
                 returncode=1,
             )
+
+    def importing_user(self, username: str | None):
+        if username is None:
+            return None
+        try:
+            return get_user_model().objects.get_by_natural_key(username)
+        except ObjectDoesNotExist:
+            raise CommandError(
+                _(
+                    "There is no user “%(username)s”; --user takes the username "
+                    "of an existing user."
+                )
+                % {"username": username},
+                returncode=2,
+            ) from None

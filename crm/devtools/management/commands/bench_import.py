@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from contacts.models import Contact, Salesperson
-from crm.csvio import Options, registry, run_import
+from crm.dataio import Options, registry, run_import
 from opportunities.models import CloseReason, Opportunity, OpportunityEntry
 from salescycles.models import SalesCycle, Stage
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm import bulk
+from crm.dataio import bulk
 from opportunities import services
 from opportunities.importers import OpportunityImporter
 from opportunities.models import (
@@ -19,7 +19,7 @@ from opportunities.models import (
 )
 from opportunities.moves import Move
 from salescycles.probability import Method
-from tests.crm.importing import import_text, run
+from tests.crm.dataio.importing import import_text, run
 from tests.factories import (
     CloseReasonFactory,
     CompanyFactory,

@@ -8,7 +8,7 @@ import pytest
 
 from contacts.models import Contact, Salesperson
 from crm import demo
-from crm.csvio import registry
+from crm.dataio import registry
 from opportunities.models import (
     CloseReason,
     Interaction,
@@ -18,7 +18,7 @@ from opportunities.models import (
     Task,
 )
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
-from tests.crm.importing import run
+from tests.crm.dataio.importing import run
 
 pytestmark = pytest.mark.django_db
 

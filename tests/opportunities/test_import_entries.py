@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from opportunities import services
 from opportunities.models import OpportunityEntry, Status, Task
 from opportunities.moves import Move
-from tests.crm.importing import import_text, run
+from tests.crm.dataio.importing import import_text, run
 from tests.factories import (
     CloseReasonFactory,
     CompanyFactory,

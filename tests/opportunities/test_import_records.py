@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities.models import Interaction, SalesQuote, Task
-from tests.crm.importing import import_text, run
+from tests.crm.dataio.importing import import_text, run
 from tests.factories import OpportunityFactory, SalespersonFactory
 
 pytestmark = pytest.mark.django_db

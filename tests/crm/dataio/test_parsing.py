@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm import csvio
+from crm.dataio import parsing, run
 from opportunities.models import Status
 from salescycles.probability import Method
 
@@ -27,38 +27,38 @@ from salescycles.probability import Method
     ],
 )
 def test_decimals_with_point_or_comma_and_thousands_separators(text, value):
-    assert csvio.parse_decimal(text) == Decimal(value)
+    assert parsing.parse_decimal(text) == Decimal(value)
 
 
 @pytest.mark.parametrize("text", ["abc", "1,2,3.4.5", "12e3", "1.2.3,4,5", "--1"])
 def test_a_decimal_that_is_not_a_number_is_an_error(text):
     with pytest.raises(ValueError, match="is not a number"):
-        csvio.parse_decimal(text)
+        parsing.parse_decimal(text)
 
 
 def test_an_integer_must_be_whole():
-    assert csvio.parse_integer("20") == 20
+    assert parsing.parse_integer("20") == 20
     with pytest.raises(ValueError, match="is not a whole number"):
-        csvio.parse_integer("2,5")
+        parsing.parse_integer("2,5")
 
 
 @pytest.mark.parametrize("text", ["Yes", "true", "1", "Kyllä", "KYLLÄ", " yes "])
 def test_true_values(text):
-    assert csvio.parse_boolean(text) is True
+    assert parsing.parse_boolean(text) is True
 
 
 @pytest.mark.parametrize("text", ["No", "false", "0", "Ei", ""])
 def test_false_values(text):
-    assert csvio.parse_boolean(text) is False
+    assert parsing.parse_boolean(text) is False
 
 
 def test_a_boolean_that_is_neither_is_an_error():
     with pytest.raises(ValueError, match="is not a yes/no value"):
-        csvio.parse_boolean("maybe")
+        parsing.parse_boolean("maybe")
 
 
 def test_dates_iso_and_finnish():
-    parse = csvio.date_parser(None)
+    parse = parsing.date_parser(None)
     assert parse("2026-11-25") == datetime.date(2026, 11, 25)
     assert parse("25.11.2026") == datetime.date(2026, 11, 25)
     assert parse("5.1.2026") == datetime.date(2026, 1, 5)
@@ -67,7 +67,7 @@ def test_dates_iso_and_finnish():
 
 
 def test_date_format_option_replaces_the_defaults():
-    parse = csvio.date_parser("%m/%d/%Y")
+    parse = parsing.date_parser("%m/%d/%Y")
     assert parse("11/25/2026") == datetime.date(2026, 11, 25)
     with pytest.raises(ValueError, match="is not a date"):
         parse("2026-11-25")
@@ -84,7 +84,7 @@ def test_date_format_option_replaces_the_defaults():
     ],
 )
 def test_nav_probability_options(text, value):
-    assert csvio.choice_parser(Method)(text) == value
+    assert parsing.choice_parser(Method)(text) == value
 
 
 @pytest.mark.parametrize(
@@ -98,12 +98,12 @@ def test_nav_probability_options(text, value):
     ],
 )
 def test_nav_status_options(text, value):
-    assert csvio.choice_parser(Status)(text) == value
+    assert parsing.choice_parser(Status)(text) == value
 
 
 def test_an_unknown_option_lists_the_allowed_ones():
     with pytest.raises(ValueError, match="“Divide” is not one of: Multiply, Add"):
-        csvio.choice_parser(Method)("Divide")
+        parsing.choice_parser(Method)("Divide")
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_an_unknown_option_lists_the_allowed_ones():
 def test_encoding_detection(tmp_path, data, encoding):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
-    assert csvio.detect_encoding(path) == encoding
+    assert parsing.detect_encoding(path) == encoding
 
 
 @pytest.mark.parametrize(
@@ -126,11 +126,11 @@ def test_encoding_detection(tmp_path, data, encoding):
     [("a,b,c", ","), ("a;b;c", ";"), ("a\tb\tc", "\t"), ("a;b,c;d", ";"), ("a", ",")],
 )
 def test_delimiter_detection(line, delimiter):
-    assert csvio.detect_delimiter(line) == delimiter
+    assert parsing.detect_delimiter(line) == delimiter
 
 
 def test_headers_match_without_case_and_surrounding_spaces():
-    assert csvio.normalize_header("  Phone  No. ") == csvio.normalize_header(
+    assert parsing.normalize_header("  Phone  No. ") == parsing.normalize_header(
         "phone no."
     )
 
@@ -143,7 +143,7 @@ class _Terminal(io.StringIO):
 def test_the_progress_bar_counts_rows_on_a_terminal_only():
     terminal, pipe = _Terminal(), io.StringIO()
     for n in range(1, 2001):
-        csvio.progress_bar(terminal, every=1000)(n)
-        csvio.progress_bar(pipe, every=1000)(n)
+        run.progress_bar(terminal, every=1000)(n)
+        run.progress_bar(pipe, every=1000)(n)
     assert terminal.getvalue() == "\rrows read: 1000\rrows read: 2000"
     assert pipe.getvalue() == ""

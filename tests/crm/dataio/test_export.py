@@ -6,7 +6,7 @@ import pytest
 
 from contacts.models import Contact
 from salescycles.models import Activity
-from tests.crm.importing import run
+from tests.crm.dataio.importing import run
 from tests.factories import (
     ActivityStepFactory,
     CloseReasonFactory,

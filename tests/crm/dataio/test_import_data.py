@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from contacts.models import Contact, ContactType, Salesperson
 from opportunities.models import CloseReason
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
-from tests.crm.importing import import_text, write
+from tests.crm.dataio.importing import import_text, write
 from tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -407,7 +407,7 @@ def test_a_missing_file_is_status_2(tmp_path):
     status, _out, err = import_text(tmp_path, "salespeople", "")
     assert status == 2
     assert "is empty" in err
-    from tests.crm.importing import run
+    from tests.crm.dataio.importing import run
 
     status, _out, err = run("import_data", "salespeople", tmp_path / "none.csv")
     assert status == 2
@@ -425,7 +425,7 @@ def test_an_unknown_encoding_is_status_2(tmp_path):
 def test_an_undecodable_file_is_status_2(tmp_path):
     path = write(tmp_path, "code,name\nA,B\n")
     path.write_bytes(b"code,name\nA,\xff\xfe\n")
-    from tests.crm.importing import run
+    from tests.crm.dataio.importing import run
 
     status, _out, _err = run("import_data", "salespeople", path, "--encoding", "utf-8")
     assert status == 2
@@ -438,7 +438,7 @@ def test_exit_statuses_from_the_command_line(tmp_path):
     """
     good = write(tmp_path, SALESPEOPLE, "good.csv")
     bad = write(tmp_path, "code,name,colour\nA,B,red\n", "bad.csv")
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from contacts.models import Contact
 from opportunities.models import Opportunity
-from tests.crm.importing import run
+from tests.crm.dataio.importing import run
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,271 @@
+"""Running an import: read the file, check every row, write all or nothing."""
+
+import codecs
+import csv
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from crm import audit
+from crm.dataio import bulk
+from crm.dataio.importer import Importer, Options, Problems, Result, Row
+from crm.dataio.parsing import (
+    UnusableInput,
+    date_parser,
+    detect_delimiter,
+    detect_encoding,
+    normalize_header,
+    parse_boolean,
+    parse_decimal,
+    parse_integer,
+)
+
+# Imports are audited here, written or not (with the user when one is named).
+audit_log = logging.getLogger("crm.audit")
+# What an empty cell of a column kind means (refs, dates and integers: none).
+EMPTY = {"text": "", "boolean": False, "decimal": Decimal(0)}
+
+
+def read_rows(
+    importer: Importer, path: Path, options: Options, progress
+) -> Iterator[Row]:
+    """Parse the file's rows; header and value problems go to the importer."""
+    problems = importer.problems
+    encoding = options.encoding or detect_encoding(path)
+    with open(path, encoding=encoding, newline="") as file:
+        first = file.readline()
+        delimiter = options.delimiter or detect_delimiter(first)
+        file.seek(0)
+        reader = csv.reader(file, delimiter=delimiter)
+        header = next(reader, None)
+        if not header:
+            raise UnusableInput(_("%(file)s is empty.") % {"file": problems.filename})
+        columns = _match_header(importer, header, options)
+        parse_date = date_parser(options.date_format)
+        parsers = {
+            "text": str.strip,
+            "ref": str.strip,
+            "decimal": parse_decimal,
+            "integer": parse_integer,
+            "boolean": parse_boolean,
+            "date": parse_date,
+        }
+        for number, cells in enumerate(reader, start=2):
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header):
+                problems.error(
+                    line,
+                    "-",
+                    _("%(count)s values for %(columns)s columns.")
+                    % {"count": len(cells), "columns": len(header)},
+                )
+            values, empty = {}, set()
+            for index, column in columns:
+                text = cells[index] if index < len(cells) else ""
+                if "\x00" in text:
+                    problems.error(
+                        line,
+                        header[index].strip(),
+                        _("Holds a NUL character, which no text may hold."),
+                    )
+                    text = ""  # the line is refused; read on for more problems
+                if not text.strip():
+                    if column.required:
+                        problems.error(line, header[index].strip(), _("Required."))
+                    values[column.name] = EMPTY.get(column.kind)
+                    empty.add(column.name)
+                    continue
+                parse = column.choices or parsers[column.kind]
+                try:
+                    values[column.name] = parse(text)
+                except ValueError as exc:
+                    problems.error(line, header[index].strip(), str(exc))
+            progress(number)
+            yield Row(line, values, empty)
+
+
+def _match_header(importer: Importer, header: list[str], options: Options):
+    problems = importer.problems
+    lookup = {}
+    for column in importer.columns:
+        lookup[normalize_header(column.name)] = column
+        if column.nav:
+            lookup[normalize_header(column.nav)] = column
+    columns, seen = [], set()
+    for index, text in enumerate(header):
+        column = lookup.get(normalize_header(text))
+        if column is None:
+            message = _("Unknown column.")
+            if options.ignore_unknown_columns:
+                problems.warn(1, text.strip(), message + " " + _("Ignored."))
+            else:
+                problems.error(1, text.strip(), message)
+            continue
+        if column.name in seen:
+            problems.error(1, text.strip(), _("Column given twice."))
+            continue
+        seen.add(column.name)
+        importer.captions[column.name] = text.strip()
+        columns.append((index, column))
+    for column in importer.columns:
+        if column.required and column.name not in seen:
+            problems.error(1, column.name, _("Required column missing."))
+    return columns
+
+
+def run_import(
+    importer_class: type[Importer],
+    path: str,
+    options: Options,
+    progress: Callable[[int], None] = lambda n: None,
+    *,
+    user=None,
+) -> Result:
+    """Validate the whole file, then write it in one transaction (or nothing).
+
+    Every run is logged to the ``crm.audit`` logger, whatever its outcome; a
+    written file is also in the admin log as ``user``'s change, when given.
+    """
+    kind = importer_class.kind
+    by = user.get_username() if user is not None else "-"
+    try:
+        result = _import(importer_class, path, options, progress, user)
+    except UnusableInput as exc:
+        audit_log.info("import %s from %s by %s: unusable: %s", kind, path, by, exc)
+        raise
+    if result.problems.errors:
+        outcome = "rejected, nothing written"
+    elif options.dry_run:
+        outcome = "dry run, nothing written"
+    else:
+        outcome = "written"
+    audit_log.info(
+        "import %s from %s by %s: %s (%d rows: %d created, %d updated, "
+        "%d unchanged, %d rejected)",
+        kind,
+        path,
+        by,
+        outcome,
+        result.rows,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.rejected,
+    )
+    return result
+
+
+def _import(importer_class, path, options, progress, user) -> Result:
+    started = time.monotonic()
+    file_path = Path(path)
+    problems = Problems(path)
+    importer = importer_class(problems)
+    result = Result(problems=problems)
+    if not file_path.is_file():
+        raise UnusableInput(_("%(file)s: no such file.") % {"file": path})
+    if options.encoding:
+        try:
+            codecs.lookup(options.encoding)
+        except LookupError as exc:
+            raise UnusableInput(
+                _("Unknown encoding “%(name)s”.") % {"name": options.encoding}
+            ) from exc
+    header_bad = False
+    bulk_models = importer.bulk_models if not options.dry_run else ()
+    if not bulk.worth_checking_keys_at_end(bulk_models, bulk.count_lines(file_path)):
+        bulk_models = ()
+    try:
+        # One transaction, rolled back unless every row is valid; importers
+        # with a chunk size check and write chunk by chunk so memory stays flat.
+        with (
+            transaction.atomic(),
+            bulk.foreign_keys_checked_at_end(bulk_models),
+        ):
+            size = importer.chunk_size or sys.maxsize
+            for chunk in _chunks(
+                read_rows(importer, file_path, options, progress), size
+            ):
+                result.rows += len(chunk)
+                header_bad = header_bad or any(
+                    line == 1 for line, *_ in problems.errors
+                )
+                if header_bad:
+                    continue
+                importer.plan(chunk)
+                if problems.errors:
+                    continue
+                result.created += sum(r.created for r in chunk)
+                result.updated += sum(bool(r.changed) for r in chunk)
+                if not options.dry_run:
+                    importer.write(chunk)
+            if problems.errors or options.dry_run:
+                transaction.set_rollback(True)
+            else:
+                # In the import's transaction: no row for a file not written.
+                _record(importer, path, result, user)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UnusableInput(f"{path}: {exc}") from exc
+    except DatabaseError as exc:
+        # A rule the checks above missed but the database guards: nothing is
+        # written (the transaction rolled back); report it rather than crash.
+        problems.error(
+            0, "-", _("The database refused the file: %(error)s") % {"error": exc}
+        )
+    if problems.errors:
+        result.created = result.updated = 0
+        result.rejected = len(problems.bad_lines - {1}) or result.rows
+    else:
+        result.unchanged = result.rows - result.created - result.updated
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _record(importer: Importer, path: str, result: Result, user) -> None:
+    audit.record_bulk(
+        user,
+        importer.model,
+        audit.CHANGE if result.updated or not result.created else audit.ADDITION,
+        Path(path).name,
+        _(
+            "Imported %(rows)s rows from %(file)s (created %(created)s, "
+            "updated %(updated)s)."
+        )
+        % {
+            "rows": result.rows,
+            "file": Path(path).name,
+            "created": result.created,
+            "updated": result.updated,
+        },
+    )
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def progress_bar(stream=sys.stderr, every: int = 1000) -> Callable[[int], None]:
+    """A line counter on a terminal; nothing otherwise."""
+    if not stream.isatty():
+        return lambda n: None
+
+    def show(n: int) -> None:
+        if n % every == 0:
+            stream.write(f"\r{_('rows read')}: {n}")
+            stream.flush()
+
+    return show
