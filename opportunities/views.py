@@ -21,7 +21,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
-from opportunities import moves, rules, selectors, services
+from opportunities import history, moves, rules, selectors, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
@@ -428,7 +428,7 @@ class CloseView(ServiceFormView):
 
     def get_initial(self):
         opportunity = self.get_opportunity()
-        last = services.active_entry(opportunity)
+        last = history.active_entry(opportunity)
         quote = SalesQuote.objects.filter(opportunity=opportunity).first()
         outcome = self.request.GET.get("outcome")
         if outcome not in CloseReasonType.values:

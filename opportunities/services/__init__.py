@@ -11,10 +11,6 @@ One module per concern; callers import this package:
 ``from opportunities import services`` then ``services.opportunity_advance(...)``.
 """
 
-from opportunities.history import (
-    active_entry,
-    refresh_furthest_stages,  # noqa: F401 (salescycles.services imports it here)
-)
 from opportunities.services.closing import (
     close_reason_delete,
     close_reason_save,
@@ -40,7 +36,6 @@ from opportunities.services.records import (
 from opportunities.services.stages import advance_defaults, opportunity_advance
 
 __all__ = [
-    "active_entry",
     "advance_defaults",
     "close_reason_delete",
     "close_reason_save",

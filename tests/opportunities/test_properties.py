@@ -12,7 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opportunities import services
+from opportunities import history, services
 from opportunities.forms import AdvanceForm, CloseForm
 from opportunities.models import CloseReasonType, Opportunity
 from opportunities.moves import Move, available
@@ -105,7 +105,7 @@ def world(manager):
 
 
 def last_date(opportunity) -> datetime.date:
-    entry = services.active_entry(opportunity)
+    entry = history.active_entry(opportunity)
     return entry.date_of_change if entry else opportunity.creation_date
 
 
