@@ -1,6 +1,6 @@
 """Benchmark the pages at growing data sizes: median server time and queries.
 
-For each size it generates the data set (crm/generate.py), analyses the
+For each size it generates the data set (crm/devtools/generate.py), analyses the
 tables, then requests every page through Django's handler in this process (the
 server's time, without a network) as the generated manager, and prints a
 Markdown table: median milliseconds of ``--repeat`` requests and the number of
