@@ -10,6 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
+from opportunities.choices import (
+    CLOSED_STATUSES,
+    IS_OPEN,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    Action,
+    CloseReasonType,
+    InteractionKind,
+    Status,
+    TaskStatus,
+)
 from salescycles.models import (
     PERCENT_FIELD,
     ActivityStepType,
@@ -42,11 +53,6 @@ def figures_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
-class CloseReasonType(models.TextChoices):
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
 class CloseReason(models.Model):
     """NAV's close opportunity code."""
 
@@ -61,21 +67,6 @@ class CloseReason(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}".strip()
-
-
-class Status(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
-# What "open" and "closed" mean, everywhere: the list's filters, the
-# statistics, the home page, the indexes. An open opportunity may still move.
-OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
-CLOSED_STATUSES = (Status.WON, Status.LOST)
-IS_OPEN = Q(status__in=OPEN_STATUSES)
-STATUS_LABELS = dict(Status.choices)
 
 
 class SalespersonScopedQuerySet(models.QuerySet):
@@ -315,17 +306,6 @@ class Opportunity(models.Model):
         return self.stage if self.status == Status.IN_PROGRESS else None
 
 
-class Action(models.TextChoices):
-    FIRST = "first", _("First")
-    NEXT = "next", _("Next")
-    PREVIOUS = "previous", _("Previous")
-    UPDATED = "updated", _("Updated")
-    JUMPED = "jumped", _("Jumped")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-    REOPENED = "reopened", _("Reopened")
-
-
 class OpportunityEntryQuerySet(SalespersonScopedQuerySet):
     # An entry is seen with its opportunity, whoever it was written for.
     salesperson = "opportunity__salesperson"
@@ -471,14 +451,6 @@ class SalesQuote(models.Model):
         return self.number
 
 
-class TaskStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    WAITING = "waiting", _("Waiting")
-    POSTPONED = "postponed", _("Postponed")
-
-
 class TaskQuerySet(SalespersonScopedQuerySet):
     def open(self):
         """Tasks not closed."""
@@ -547,13 +519,6 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.description}"
-
-
-class InteractionKind(models.TextChoices):
-    CALL = "call", _("Call")
-    EMAIL = "email", _("E-mail")
-    MEETING = "meeting", _("Meeting")
-    NOTE = "note", _("Note")
 
 
 class Interaction(models.Model):
