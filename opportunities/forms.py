@@ -43,9 +43,6 @@ class ReassignForm(AdminActionForm):
         label=_("New salesperson"),
         queryset=Salesperson.objects.active(),
     )
-    move_open_tasks = forms.BooleanField(
-        label=_("Move their open tasks too"), required=False, initial=True
-    )
 
 
 class CloseLostForm(AdminActionForm):
@@ -208,11 +205,6 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
                 self.fields["sales_cycle"].help_text = _(
                     "The sales cycle cannot change once the opportunity started."
                 )
-            self.fields["move_open_tasks"] = forms.BooleanField(
-                label=_("Give the old salesperson's open tasks to the new one"),
-                required=False,
-                initial=True,
-            )
         if not user.has_perm("opportunities.view_all_opportunities"):
             own = getattr(user, "salesperson", None)
             # Reps make opportunities for themselves.
@@ -239,7 +231,6 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
                 contact=data["contact"],
                 salesperson=data["salesperson"],
                 sales_cycle=data["sales_cycle"],
-                move_open_tasks=data.get("move_open_tasks", False),
                 expected_version=self.instance.version,
             )
         return self.run(

@@ -327,7 +327,6 @@ class OpportunityAdmin(ServiceAdmin):
                 user=request.user,
                 opportunity=opportunity,
                 salesperson=data["salesperson"],
-                move_open_tasks=data["move_open_tasks"],
             ),
             lambda n: (
                 ngettext(

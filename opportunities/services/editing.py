@@ -89,12 +89,14 @@ def opportunity_edit(
     contact: Contact | None = None,
     salesperson: Salesperson | None = None,
     sales_cycle: SalesCycle | None = None,
-    move_open_tasks: bool = False,
     expected_version: int | None = None,
 ) -> Opportunity:
     """Change what the user may edit directly; None leaves a field as it is.
 
-    The admin log names the fields that changed.
+    Given to another salesperson, the opportunity takes the old owner's open
+    tasks of it along: left behind, they would show the old owner a deal he no
+    longer sees, and hide its next steps from the new one. Tasks given to
+    someone else stay theirs. The admin log names the fields that changed.
     """
     with transaction.atomic():
         opp = lock(opportunity, expected_version)
@@ -121,10 +123,9 @@ def opportunity_edit(
             opp.contact = contact
             opp.contact_company_id = contact.contact_company_id
         if salesperson is not None and salesperson.pk != opp.salesperson_id:
-            if move_open_tasks:
-                Task.objects.filter(
-                    opportunity=opp, salesperson_id=opp.salesperson_id, closed=False
-                ).update(salesperson=salesperson)
+            Task.objects.filter(
+                opportunity=opp, salesperson_id=opp.salesperson_id, closed=False
+            ).update(salesperson=salesperson)
             opp.salesperson = salesperson
         if sales_cycle is not None:
             opp.sales_cycle = sales_cycle
@@ -136,15 +137,9 @@ def opportunity_change_salesperson(
     user,
     opportunity: Opportunity,
     salesperson: Salesperson,
-    move_open_tasks: bool = False,
 ) -> Opportunity:
-    """Give the opportunity to another salesperson, optionally with its open tasks."""
-    return opportunity_edit(
-        user=user,
-        opportunity=opportunity,
-        salesperson=salesperson,
-        move_open_tasks=move_open_tasks,
-    )
+    """Give the opportunity to another salesperson, with the old one's open tasks."""
+    return opportunity_edit(user=user, opportunity=opportunity, salesperson=salesperson)
 
 
 def opportunity_change_contact(

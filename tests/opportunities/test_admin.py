@@ -89,7 +89,6 @@ def test_reassign_gives_the_opportunities_and_their_open_tasks(manager_client):
         [opportunity, other],
         apply="True",
         salesperson=new.pk,
-        move_open_tasks="on",
     )
 
     assert response.status_code == 302
@@ -101,19 +100,18 @@ def test_reassign_gives_the_opportunities_and_their_open_tasks(manager_client):
     assert "2 opportunities given to NEW" in " ".join(messages_of(response))
 
 
-def test_reassign_can_leave_the_tasks(manager_client):
+def test_reassign_always_gives_the_old_owners_open_tasks(manager_client):
+    # Issue 16: tasks left behind showed the old owner a deal he no longer had.
     opportunity = with_tasks()
     old = opportunity.salesperson
+    new = SalespersonFactory()
 
     run_action(
-        manager_client,
-        "reassign",
-        [opportunity],
-        apply="True",
-        salesperson=SalespersonFactory().pk,
+        manager_client, "reassign", [opportunity], apply="True", salesperson=new.pk
     )
 
-    assert Task.objects.filter(salesperson=old).count() == 2
+    assert not Task.objects.filter(salesperson=old).exists()
+    assert Task.objects.filter(salesperson=new).count() == 2
 
 
 # -- close as lost ------------------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from opportunities import services
@@ -28,6 +29,7 @@ from tests.factories import (
     SalespersonFactory,
     SalesQuoteFactory,
     TaskFactory,
+    UserFactory,
     cycle_with_stages,
 )
 
@@ -184,7 +186,7 @@ def test_change_salesperson_moves_only_the_old_ones_open_tasks_of_this_opportuni
     other_deal = TaskFactory(opportunity=OpportunityFactory(salesperson=old))
 
     opp = services.opportunity_change_salesperson(
-        user=None, opportunity=opp, salesperson=new, move_open_tasks=True
+        user=None, opportunity=opp, salesperson=new
     )
 
     assert Opportunity.objects.get(pk=opp.pk).salesperson == new
@@ -195,16 +197,22 @@ def test_change_salesperson_moves_only_the_old_ones_open_tasks_of_this_opportuni
     assert Task.objects.get(pk=other_deal.pk).salesperson == old
 
 
-def test_change_salesperson_leaves_tasks_unless_asked():
+def test_the_old_owner_no_longer_sees_the_opportunity_through_its_tasks(client):
+    # Issue 16: left with the old owner, the tasks showed him the deal he no
+    # longer sees and hid them from the new owner.
     opp = OpportunityFactory(in_progress=True)
-    old = opp.salesperson
-    task = TaskFactory(opportunity=opp)
+    old_user = UserFactory(username="oldrep", role="Sales reps")
+    opp.salesperson.user = old_user
+    opp.salesperson.save()
+    task = TaskFactory(opportunity=opp, description="Call about the deal")
 
     services.opportunity_change_salesperson(
         user=None, opportunity=opp, salesperson=SalespersonFactory()
     )
 
-    assert Task.objects.get(pk=task.pk).salesperson == old
+    assert Task.objects.get(pk=task.pk).salesperson != opp.salesperson
+    client.force_login(old_user)
+    assert "Call about the deal" not in client.get(reverse("opportunities:tasks")).text
 
 
 def test_running_opportunity_keeps_a_salesperson_blocked_after_assignment():
