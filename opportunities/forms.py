@@ -267,8 +267,11 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
     estimated_close_date = forms.DateField(
         label=_("Estimated close date"), widget=date_input()
     )
-    cancel_open_tasks = forms.BooleanField(
-        label=_("Cancel the open tasks of this opportunity"), required=False
+    cancel_stage_tasks = forms.BooleanField(
+        label=_("Cancel the open tasks of the stage being left"),
+        help_text=_("Tasks made by hand stay open."),
+        required=False,
+        initial=True,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -305,7 +308,7 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
             estimated_value=data["estimated_value"],
             chances_pct=data["chances_pct"],
             estimated_close_date=data["estimated_close_date"],
-            cancel_open_tasks=data["cancel_open_tasks"],
+            cancel_stage_tasks=data["cancel_stage_tasks"],
             expected_version=data["version"],
             stages=self.stages,
         )

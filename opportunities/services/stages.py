@@ -38,13 +38,17 @@ def opportunity_advance(
     estimated_value: Decimal | None = None,
     chances_pct: Decimal | None = None,
     estimated_close_date: datetime.date | None = None,
-    cancel_open_tasks: bool = False,
+    cancel_stage_tasks: bool = True,
     expected_version: int | None = None,
     stages: list[Stage] | None = None,
 ) -> Opportunity:
     """Start, next, previous, skip, jump back or update (NAV's "Update opportunity").
 
     Values left None take the spec's defaults for the chosen move and target.
+    Entering another stage cancels the open tasks the stage being left created
+    (unless ``cancel_stage_tasks`` is False; tasks made by hand stay) and
+    creates the new stage's, except those of its steps still open from an
+    earlier visit.
     ``stages``, the cycle's stages in order, spares reading them again when
     the caller has (a page that offered the moves); they are read when they
     are not of the cycle the opportunity has under the lock.
@@ -133,9 +137,9 @@ def opportunity_advance(
             figures=figures,
         )
         opp.status = Status.IN_PROGRESS
-        if cancel_open_tasks:
-            cancel_tasks(opp, date)
         if move in moves.ENTERING_MOVES:
+            if cancel_stage_tasks and current is not None:
+                cancel_tasks(opp, date, created_at=current)
             _create_stage_tasks(opp, entry, target)
         return save(
             opp,
@@ -240,9 +244,15 @@ def advance_defaults(
 # -- the tasks that follow the stages -----------------------------------------------
 
 
-def cancel_tasks(opportunity: Opportunity, on: datetime.date) -> int:
-    """Cancel the opportunity's open tasks (a move or a closing asked to)."""
-    return Task.objects.filter(opportunity=opportunity, closed=False).update(
+def cancel_tasks(
+    opportunity: Opportunity, on: datetime.date, *, created_at: Stage | None = None
+) -> int:
+    """Cancel the opportunity's open tasks: all of them (a closing), or those
+    the stage ``created_at`` made (a move leaving it)."""
+    tasks = Task.objects.filter(opportunity=opportunity, closed=False)
+    if created_at is not None:
+        tasks = tasks.filter(opportunity_entry__stage=created_at)
+    return tasks.update(
         closed=True, cancelled=True, status=TaskStatus.COMPLETED, date_closed=on
     )
 
@@ -250,7 +260,8 @@ def cancel_tasks(opportunity: Opportunity, on: datetime.date) -> int:
 def _create_stage_tasks(
     opportunity: Opportunity, entry: OpportunityEntry, stage: Stage
 ) -> list[Task]:
-    """One task per step of the stage's activity (one plain task if it has none)."""
+    """One task per step of the stage's activity (one plain task if it has none),
+    but none for a step whose task from an earlier visit is still open."""
     if stage.activity_id is None:
         return []
     activity = stage.activity
@@ -271,6 +282,14 @@ def _create_stage_tasks(
             date=start,
         )
     ]
+    still_open = set(
+        Task.objects.filter(
+            opportunity=opportunity, opportunity_entry__stage=stage, closed=False
+        ).values_list("type", "description")
+    )
+    drafts = [t for t in drafts if (t.type, t.description) not in still_open]
+    if not drafts:
+        return []
     numbers = number_series_take(code="TASK", model=Task, count=len(drafts))
     for task, number in zip(drafts, numbers, strict=True):
         task.number = number

@@ -852,30 +852,94 @@ def test_stage_without_activity_creates_no_tasks():
     assert not Task.objects.exists()
 
 
-def test_cancel_open_tasks_cancels_this_opportunitys_open_tasks_only():
+def test_entering_a_stage_cancels_the_open_tasks_the_stage_left_made():
+    # Issue 16: by default a move cancels the tasks of the stage being left;
+    # tasks made by hand, closed ones and other opportunities' stay as they are.
     cycle = cycle_with_stages(
-        (1, 10, 20, {}), (2, 25, 40, {"activity": ActivityFactory()})
+        (1, 10, 20, {"activity": ActivityFactory(description="Qualify")}),
+        (2, 25, 40, {"activity": ActivityFactory(description="Demo")}),
     )
     opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
-    open_task = TaskFactory(opportunity=opp)
+    qualify = Task.objects.get(opportunity=opp, description="Qualify")
+    by_hand = TaskFactory(opportunity=opp)
     done_task = TaskFactory(opportunity=opp, completed=True)
     elsewhere = TaskFactory()
 
-    opp = advance(opp, Move.NEXT, date_of_change=LATER, cancel_open_tasks=True)
+    opp = advance(opp, Move.NEXT, date_of_change=LATER)
 
-    open_task.refresh_from_db()
-    assert (open_task.closed, open_task.cancelled, open_task.status) == (
+    qualify.refresh_from_db()
+    assert (qualify.closed, qualify.cancelled, qualify.status) == (
         True,
         True,
         TaskStatus.COMPLETED,
     )
-    assert open_task.date_closed == LATER
-    done_task.refresh_from_db()
-    assert not done_task.cancelled
-    elsewhere.refresh_from_db()
-    assert not elsewhere.closed
+    assert qualify.date_closed == LATER
+    for task in (by_hand, done_task, elsewhere):
+        before = (task.closed, task.cancelled)
+        task.refresh_from_db()
+        assert (task.closed, task.cancelled) == before
     stage_task = Task.objects.get(opportunity_entry=last_entry(opp))
-    assert not stage_task.closed
+    assert (stage_task.description, stage_task.closed) == ("Demo", False)
+
+
+def test_a_rep_may_keep_the_tasks_of_the_stage_left():
+    cycle = cycle_with_stages(
+        (1, 10, 20, {"activity": ActivityFactory(description="Qualify")}),
+        (2, 25, 40, {}),
+    )
+    opp = OpportunityFactory(in_progress=True, sales_cycle=cycle)
+
+    advance(opp, Move.NEXT, date_of_change=LATER, cancel_stage_tasks=False)
+
+    assert Task.objects.get(description="Qualify").closed is False
+
+
+def test_a_walk_through_the_cycle_leaves_only_the_current_stages_tasks():
+    # Issue 16: next, next, skip, previous, jump back left 11 open tasks.
+    activities = [ActivityFactory(description=f"Step at {n}") for n in range(5)]
+    for activity in activities:
+        ActivityStepFactory(activity=activity, description=f"{activity} call")
+        ActivityStepFactory(activity=activity, description=f"{activity} mail")
+    cycle = cycle_with_stages(
+        *[
+            (10 * (n + 1), 10 * (n + 1), 50, {"activity": a, "allow_skip": True})
+            for n, a in enumerate(activities)
+        ]
+    )
+    stages = list(cycle.stages.order_by("number"))
+    opp = advance(
+        OpportunityFactory(sales_cycle=cycle), Move.START, estimated_value=Decimal(100)
+    )
+    for move, target in [
+        (Move.NEXT, None),
+        (Move.NEXT, None),
+        (Move.SKIP, stages[4]),
+        (Move.PREVIOUS, None),
+        (Move.JUMP_BACK, stages[0]),
+    ]:
+        opp = advance(opp, move, target_stage=target)
+
+    open_tasks = Task.objects.filter(opportunity=opp, closed=False)
+    assert opp.stage == stages[0]
+    assert sorted(open_tasks.values_list("description", flat=True)) == [
+        f"{activities[0]} call",
+        f"{activities[0]} mail",
+    ]
+
+
+def test_re_entering_a_stage_does_not_repeat_a_task_still_open():
+    cycle = cycle_with_stages(
+        (1, 10, 20, {"activity": ActivityFactory(description="Qualify")}),
+        (2, 25, 40, {}),
+    )
+    opp = advance(
+        OpportunityFactory(sales_cycle=cycle), Move.START, estimated_value=Decimal(100)
+    )
+    opp = advance(opp, Move.NEXT, cancel_stage_tasks=False)
+
+    advance(opp, Move.PREVIOUS)
+
+    assert Task.objects.filter(description="Qualify", closed=False).count() == 1
 
 
 def test_open_tasks_stay_open_unless_cancelled():

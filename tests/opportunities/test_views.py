@@ -423,6 +423,26 @@ def test_update_moves_the_opportunity_through_the_service(rep_client, own):
     assert opportunity.chances_pct == Decimal(40)  # 0 takes the stage's value
 
 
+def test_update_cancels_the_tasks_of_the_stage_left_unless_unticked(rep_client, own):
+    cycle = cycle_with_stages(
+        (10, 10, 20, {"activity": ActivityFactory(description="Qualify")}),
+        (20, 30, 40, {}),
+        (30, 50, 60, {}),
+    )
+    opportunity = mine(own, in_progress=True, sales_cycle=cycle)
+    form = rep_client.get(url("advance", opportunity.number)).context["form"]
+    assert form["cancel_stage_tasks"].initial is True
+
+    post_move(rep_client, opportunity, cancel_stage_tasks="on")
+
+    assert Task.objects.get(description="Qualify").cancelled is True
+    opportunity.refresh_from_db()
+    post_move(rep_client, opportunity, move="previous")  # the box left unticked
+    opportunity.refresh_from_db()
+    post_move(rep_client, opportunity)
+    assert Task.objects.filter(description="Qualify", closed=False).count() == 1
+
+
 def test_update_shows_the_rules_on_the_fields(rep_client, own):
     opportunity = mine(own, in_progress=True)
 
