@@ -200,6 +200,11 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
             self.fields["sales_cycle"].queryset = SalesCycle.objects.filter(
                 Q(blocked=False) | Q(pk=self.instance.sales_cycle_id)
             )
+            # The version the user saw: a change made since is not overwritten
+            # (the page always sends it; a post without one is not checked).
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
             if self.instance.status != Status.NOT_STARTED:
                 self.fields["sales_cycle"].disabled = True
                 self.fields["sales_cycle"].help_text = _(
@@ -231,7 +236,7 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
                 contact=data["contact"],
                 salesperson=data["salesperson"],
                 sales_cycle=data["sales_cycle"],
-                expected_version=self.instance.version,
+                expected_version=data.get("version"),
             )
         return self.run(
             services.opportunity_create,

@@ -334,6 +334,18 @@ class OpportunityEditView(OpportunityMixin, FormView):
         messages.success(self.request, _("Opportunity saved."))
         return super().form_valid(form)
 
+    def form_invalid(self, form):
+        if any(e.code == "stale" for e in form.non_field_errors().as_data()):
+            # Someone saved it meanwhile: show what is saved now beside what
+            # the user typed, which stays; saving again applies the typed values.
+            saved = Opportunity.objects.for_list().get(pk=self.get_opportunity().pk)
+            form.data = form.data.copy()
+            form.data["version"] = saved.version
+            return self.render_to_response(
+                self.get_context_data(form=form, saved=saved)
+            )
+        return super().form_invalid(form)
+
 
 class AdvanceView(ServiceFormView):
     """NAV's "Update opportunity": start, next, previous, skip, jump back, update."""

@@ -373,6 +373,39 @@ def test_edit_shows_the_services_refusal_on_the_field(rep_client, own):
     assert opportunity.description != "Renamed"
 
 
+def test_a_stale_edit_shows_the_saved_values_and_keeps_what_was_typed(rep_client, own):
+    # Issue 16: two people editing one opportunity silently overwrote each other.
+    opportunity = mine(own, in_progress=True, description="Original")
+    form = rep_client.get(url("edit", opportunity.number)).context["form"]
+    typed = {
+        "description": "Mine",
+        "contact": opportunity.contact_id,
+        "salesperson": own.pk,
+        "sales_cycle": opportunity.sales_cycle_id,
+        "priority": "high",
+        "version": form["version"].initial,
+    }
+    services.opportunity_edit(
+        user=None, opportunity=opportunity, description="Someone else's"
+    )
+
+    response = rep_client.post(url("edit", opportunity.number), typed)
+
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors().as_data()
+    assert [e.code for e in errors] == ["stale"]
+    assert "Someone else&#x27;s" in response.text or "Someone else's" in response.text
+    assert response.context["form"]["description"].value() == "Mine"
+    opportunity.refresh_from_db()
+    assert opportunity.description == "Someone else's"
+
+    again = dict(typed, version=response.context["form"]["version"].value())
+    rep_client.post(url("edit", opportunity.number), again)
+
+    opportunity.refresh_from_db()
+    assert (opportunity.description, opportunity.priority) == ("Mine", "high")
+
+
 # -- moving ---------------------------------------------------------------------------
 
 
