@@ -66,6 +66,10 @@ class ContactForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["number"].disabled = True
             self.fields["number"].help_text = ""
+            # The version the user saw (the page always sends it).
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
 
@@ -81,7 +85,10 @@ class ContactForm(forms.ModelForm):
             if self.instance.pk:
                 fields.pop("number")
                 return services.contact_update(
-                    user=self.user, contact=self.instance, **fields
+                    user=self.user,
+                    contact=self.instance,
+                    expected_version=self.cleaned_data.get("version"),
+                    **fields,
                 )
             return services.contact_create(user=self.user, **fields)
         except ValidationError as error:

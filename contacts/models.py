@@ -109,6 +109,11 @@ class Contact(models.Model):
     postcode = models.CharField(_("post code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=50, blank=True)
     country = models.CharField(_("country/region code"), max_length=10, blank=True)
+    # Each save through the services adds one: a form that showed an older
+    # version is refused instead of overwriting what was saved since.
+    version = models.PositiveIntegerField(
+        _("version"), default=0, db_default=0, editable=False
+    )
 
     objects = ContactQuerySet.as_manager()
 

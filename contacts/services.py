@@ -80,8 +80,22 @@ def validate_contact(contact: Contact) -> None:
         raise ValidationError(errors)
 
 
-def _save_contact(contact: Contact, *, user) -> Contact:
+def _save_contact(
+    contact: Contact, *, user, expected_version: int | None = None
+) -> Contact:
     with transaction.atomic():
+        if not contact._state.adding:
+            saved = Contact.objects.select_for_update().get(pk=contact.pk)
+            if expected_version is not None and saved.version != expected_version:
+                raise ValidationError(
+                    _(
+                        "Someone else changed contact %(number)s after you opened "
+                        "it. Check its new state and try again."
+                    ),
+                    code="stale",
+                    params={"number": saved.number},
+                )
+            contact.version = saved.version + 1
         if not contact.number:
             contact.number = number_series_next(code="CONTACT", model=Contact)
         # The rules first: full_clean's own checks (limit_choices_to, check
@@ -99,11 +113,14 @@ def contact_create(*, user, **fields) -> Contact:
     return _save_contact(Contact(**fields), user=user)
 
 
-def contact_update(*, user, contact: Contact, **fields) -> Contact:
-    """Change a contact's fields (and save changes already set on it)."""
+def contact_update(
+    *, user, contact: Contact, expected_version: int | None = None, **fields
+) -> Contact:
+    """Change a contact's fields (and save changes already set on it);
+    refused with ``stale`` when ``expected_version`` is no longer the saved one."""
     for name, value in fields.items():
         setattr(contact, name, value)
-    return _save_contact(contact, user=user)
+    return _save_contact(contact, user=user, expected_version=expected_version)
 
 
 def contact_delete(*, user, contact: Contact) -> None:

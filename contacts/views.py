@@ -82,6 +82,20 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
     def get_queryset(self):
         return Contact.objects.select_related("company")
 
+    def form_invalid(self, form):
+        if any(e.code == "stale" for e in form.non_field_errors().as_data()):
+            # Someone saved it meanwhile: show what is saved now beside what
+            # the user typed, which stays; saving again applies the typed values.
+            saved = (
+                self.get_queryset().select_related("salesperson").get(pk=self.object.pk)
+            )
+            form.data = form.data.copy()
+            form.data["version"] = saved.version
+            return self.render_to_response(
+                self.get_context_data(form=form, saved=saved)
+            )
+        return super().form_invalid(form)
+
 
 class ContactSearchView(LoginRequiredMixin, View):
     """JSON for pickers: ``?q=`` (and ``type=company|person``), up to 20 rows."""

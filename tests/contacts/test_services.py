@@ -252,3 +252,18 @@ def test_unused_salesperson_is_deleted():
     services.salesperson_delete(user=None, salesperson=salesperson)
 
     assert not Salesperson.objects.filter(pk=salesperson.pk).exists()
+
+
+def test_contact_update_refuses_a_stale_version_and_counts_versions():
+    contact = CompanyFactory()
+    assert contact.version == 0
+    seen = services.contact_update(user=None, contact=contact, name="First").version
+
+    with pytest.raises(ValidationError) as refused:
+        services.contact_update(
+            user=None, contact=contact, name="Stale", expected_version=seen - 1
+        )
+
+    assert refused.value.code == "stale"
+    contact.refresh_from_db()
+    assert (contact.name, contact.version) == ("First", 1)

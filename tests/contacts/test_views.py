@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Contact, ContactType, Salesperson
+from contacts.services import contact_update
 from tests.factories import (
     CompanyFactory,
     OpportunityFactory,
@@ -345,6 +346,31 @@ def test_edit_contact_goes_through_the_service(client, rep):
     assert response.status_code == 302
     assert contact.name == "New name"
     assert contact.number == "CT000050"  # the number is not editable
+
+
+def test_a_stale_contact_edit_shows_the_saved_values_and_keeps_the_typed(client, rep):
+    # Issue 16: two people editing one contact silently overwrote each other.
+    contact = CompanyFactory(number="CT000051", name="Old name")
+    client.force_login(rep)
+    version = client.get(url("edit", contact.number)).context["form"]["version"]
+    typed = contact_data(name="My name", version=version.initial)
+    contact_update(user=None, contact=contact, name="Their name")
+
+    response = client.post(url("edit", contact.number), typed)
+
+    assert response.status_code == 200
+    errors = response.context["form"].non_field_errors().as_data()
+    assert [e.code for e in errors] == ["stale"]
+    assert "Their name" in response.text
+    assert response.context["form"]["name"].value() == "My name"
+    contact.refresh_from_db()
+    assert contact.name == "Their name"
+
+    again = dict(typed, version=response.context["form"]["version"].value())
+    client.post(url("edit", contact.number), again)
+
+    contact.refresh_from_db()
+    assert contact.name == "My name"
 
 
 def test_edit_cannot_change_the_type_of_a_contact_with_opportunities(
