@@ -150,6 +150,31 @@ def test_a_closing_dated_ahead_by_old_data_still_reopens_and_the_page_shows(
         assert page.status_code == 200
 
 
+def test_the_other_pages_show_an_opportunity_dated_ahead_by_old_data(client, manager):
+    opp = far_closed(manager)
+    client.force_login(manager)
+
+    for name in ("detail", "close", "edit"):
+        page = client.get(reverse(f"opportunities:{name}", args=[opp.number]))
+        assert page.status_code == 200, name
+    pages = ["home", "opportunities:list", "opportunities:board"] + [
+        f"statistics:{name}"
+        for name in ("overview", "forecast", "win_rate", "matrix", "cycles")
+    ]
+    for name in pages:
+        assert client.get(reverse(name)).status_code == 200, name
+    response = client.post(
+        reverse("opportunities:close", args=[opp.number]),
+        {
+            "outcome": "lost",
+            "close_reason": CloseReasonFactory().pk,
+            "date_closed": "9999-12-31",
+            "version": opp.version,
+        },
+    )
+    assert field_codes(response, "date_closed") == ["date_in_future"]
+
+
 def test_a_move_after_a_closing_dated_ahead_is_refused_on_the_date(client, manager):
     opp = far_closed(manager)
     client.force_login(manager)
