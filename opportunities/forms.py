@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
 from contacts.selectors import contact_label, contact_search
-from opportunities import services
+from opportunities import rules, services
 from opportunities.models import (
     CloseReason,
     CloseReasonType,
@@ -88,6 +88,23 @@ def decimal_field(**kwargs) -> forms.DecimalField:
     return forms.DecimalField(
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
+def _amount_within_limit(value) -> None:
+    error = rules.amount_within_limit(value)
+    if error is not None:
+        raise error
+
+
+def amount_field(**kwargs) -> forms.DecimalField:
+    """An amount of money: two decimals, not negative, and the rules' limit
+    with its plain message (not the digits count of ``max_digits``)."""
+    return decimal_field(
+        min_value=0,
+        decimal_places=2,
+        validators=[_amount_within_limit],
         **kwargs,
     )
 
@@ -258,9 +275,7 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
         label=_("To stage"), required=False, empty_value=None
     )
     date_of_change = forms.DateField(label=_("Date of change"), widget=date_input())
-    estimated_value = decimal_field(
-        label=_("Estimated value"), min_value=0, max_digits=15, decimal_places=2
-    )
+    estimated_value = amount_field(label=_("Estimated value"))
     chances_pct = decimal_field(
         label=_("Chances of success %"),
         min_value=0,
@@ -329,11 +344,8 @@ class CloseForm(ServiceFormMixin, forms.Form):
         label=_("Close reason"), queryset=CloseReason.objects.all()
     )
     date_closed = forms.DateField(label=_("Closing date"), widget=date_input())
-    sale_value = decimal_field(
+    sale_value = amount_field(
         label=_("Sale value"),
-        min_value=0,
-        max_digits=15,
-        decimal_places=2,
         required=False,
         help_text=_("For a won opportunity: what was sold."),
     )
@@ -385,9 +397,7 @@ class QuoteForm(ServiceFormMixin, forms.Form):
     valid_until = forms.DateField(
         label=_("Valid until"), required=False, widget=date_input()
     )
-    amount = decimal_field(
-        label=_("Amount excl. VAT"), min_value=0, max_digits=15, decimal_places=2
-    )
+    amount = amount_field(label=_("Amount excl. VAT"))
     description = forms.CharField(
         label=_("Description"), max_length=100, required=False
     )

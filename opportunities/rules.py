@@ -14,10 +14,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from crm.money import format_money
 from opportunities.models import CloseReasonType, Status
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# The largest amount the pages and files take (the columns hold 15 digits).
+MAX_AMOUNT = Decimal("999999999999.99")
+# How far ahead an estimated close date or a task may be; tasks not before 2000.
+YEARS_AHEAD = 10
+EARLIEST_TASK_DATE = datetime.date(2000, 1, 1)
 
 
 def collect(errors: dict, field: str, error: ValidationError | None) -> None:
@@ -62,6 +68,8 @@ def date_not_before_last_change(
 def not_in_future(
     date: datetime.date, today: datetime.date | None = None
 ) -> ValidationError | None:
+    """No date of change after today, in the company's time zone: a mistyped
+    year would lock the opportunity in the future (dates never go back)."""
     if date > (today or timezone.localdate()):
         return ValidationError(
             _("The date cannot be in the future."), code="date_in_future"
@@ -76,6 +84,51 @@ def close_date_not_before_change(
         return ValidationError(
             _("The estimated close date cannot be before the date of change."),
             code="close_date_before_change",
+        )
+    return None
+
+
+def years_after(day: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` later (28 February for 29 February); the last
+    date there is when that is past the year 9999."""
+    year = day.year + years
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def close_date_within_reach(
+    close_date: datetime.date, date: datetime.date
+) -> ValidationError | None:
+    """An estimated close date at most ten years after the date of change."""
+    if close_date > years_after(date, YEARS_AHEAD):
+        return ValidationError(
+            _(
+                "The estimated close date cannot be more than %(years)s years "
+                "after the date of change."
+            ),
+            code="close_date_too_far",
+            params={"years": YEARS_AHEAD},
+        )
+    return None
+
+
+def task_date_in_range(
+    date: datetime.date, today: datetime.date | None = None
+) -> ValidationError | None:
+    """A task's date: from 2000 on, at most ten years ahead of today."""
+    latest = years_after(today or timezone.localdate(), YEARS_AHEAD)
+    if not EARLIEST_TASK_DATE <= date <= latest:
+        return ValidationError(
+            _("The task's date must be between %(earliest)s and %(latest)s."),
+            code="task_date_out_of_range",
+            params={
+                "earliest": date_format(EARLIEST_TASK_DATE, "SHORT_DATE_FORMAT"),
+                "latest": date_format(latest, "SHORT_DATE_FORMAT"),
+            },
         )
     return None
 
@@ -242,4 +295,15 @@ def percentage(value: Decimal) -> ValidationError | None:
 def not_negative(value: Decimal) -> ValidationError | None:
     if value < 0:
         return ValidationError(_("Must not be negative."), code="negative")
+    return None
+
+
+def amount_within_limit(value: Decimal | None) -> ValidationError | None:
+    """Any amount typed or imported: at most 999,999,999,999.99."""
+    if value is not None and value > MAX_AMOUNT:
+        return ValidationError(
+            _("The amount is too large: at most %(max)s."),
+            code="amount_too_large",
+            params={"max": format_money(MAX_AMOUNT)},
+        )
     return None

@@ -1,5 +1,7 @@
 """The invariants every opportunity's history keeps, however it was made."""
 
+from django.utils import timezone
+
 from opportunities.models import Opportunity, Status
 
 FIGURES = [
@@ -15,7 +17,8 @@ FIGURES = [
 
 def assert_consistent_history(opportunity: Opportunity) -> None:
     """One active entry, the latest; a chain of stages; dates that never go
-    back; days open that add up; the opportunity's figures its active entry's."""
+    back nor pass today; days open that add up; the opportunity's figures its
+    active entry's."""
     entries = list(opportunity.entries.select_related("stage").order_by("id"))
     opportunity.refresh_from_db(fields=["furthest_stage"])
     if not entries:
@@ -26,6 +29,8 @@ def assert_consistent_history(opportunity: Opportunity) -> None:
     assert [e.active for e in entries] == [False] * (len(entries) - 1) + [True]
     assert entries[0].previous_stage_id is None
     assert entries[0].date_of_change >= opportunity.creation_date
+    # Issue 16: no date of change after today (company time zone).
+    assert entries[-1].date_of_change <= timezone.localdate()
     for before, after in zip(entries, entries[1:], strict=False):
         assert after.previous_stage_id == before.stage_id
         assert after.date_of_change >= before.date_of_change

@@ -248,10 +248,12 @@ class Importer:
                 if not row.created:
                     row.changed.append(column.target)
 
-    def clean(self, row: Row) -> None:
+    def clean(self, row: Row, exclude: tuple[str, ...] = ()) -> None:
+        """The model's field checks on the row, but those in ``exclude`` (which
+        an importer has checked its own way)."""
         by_target = {c.target: c.name for c in self.columns}
         try:
-            row.obj.clean_fields(exclude=self.exclude_clean)
+            row.obj.clean_fields(exclude=(*self.exclude_clean, *exclude))
         except ValidationError as exc:
             for field_name, errors in exc.error_dict.items():
                 column = by_target.get(field_name, field_name)

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Salesperson
@@ -132,6 +133,7 @@ class OpportunityEntryImporter(Importer):
         stages = {
             (s.cycle_id, s.number): s for s in Stage.objects.filter(cycle__in=cycle_ids)
         }
+        self.today = timezone.localdate()
         seen: dict = {}
         histories: dict[str, list[Row]] = {}
         for row in rows:
@@ -243,6 +245,7 @@ class OpportunityEntryImporter(Importer):
                 # Dates in a file's messages are written as files write them.
                 date=floor.isoformat(),
             )
+            rule("date_of_change", rules.not_in_future(date, self.today))
             is_last = index == len(history) - 1
             if "active" in v and v["active"] != is_last:
                 bad(
@@ -270,7 +273,17 @@ class OpportunityEntryImporter(Importer):
                     rule(name, rules.percentage(v[name]))
             for name in ("estimated_value", "current_value"):
                 if v.get(name) is not None:
-                    rule(name, rules.not_negative(v[name]))
+                    rule(
+                        name,
+                        rules.not_negative(v[name])
+                        or rules.amount_within_limit(v[name]),
+                    )
+            close_date = v.get("estimated_close_date")
+            if not closing and close_date is not None:
+                rule(
+                    "estimated_close_date",
+                    rules.close_date_within_reach(close_date, date),
+                )
             if not ok:
                 continue
             chances = v.get("chances_pct") or ZERO

@@ -260,7 +260,10 @@ class OpportunityImporter(Importer):
         rule("sales_cycle", rules.cycle_choosable(cycle))
         value = v.get("estimated_value") or ZERO
         chances = v.get("chances_pct") or ZERO
-        rule("estimated_value", rules.not_negative(value))
+        rule(
+            "estimated_value",
+            rules.not_negative(value) or rules.amount_within_limit(value),
+        )
         for name in ("chances_pct", "completed_pct", "probability_pct"):
             if v.get(name) is not None:
                 rule(name, rules.percentage(v[name]))
@@ -296,6 +299,7 @@ class OpportunityImporter(Importer):
                     # Dates in a file's messages are written as files write them.
                     date=created.isoformat(),
                 )
+                rule("date_closed", rules.not_in_future(date_closed, today))
             rule("close_reason", rules.close_reason_fits(reason, status))
             if status == Status.WON:
                 rule("estimated_value", rules.sale_value_positive(value))
@@ -304,6 +308,10 @@ class OpportunityImporter(Importer):
             rule(
                 "estimated_close_date",
                 rules.close_date_not_before_change(close_date, created),
+            )
+            rule(
+                "estimated_close_date",
+                rules.close_date_within_reach(close_date, created),
             )
         rule("creation_date", rules.not_in_future(created, today))
         for column, message, code in errors:

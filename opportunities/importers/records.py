@@ -11,6 +11,7 @@ from crm.dataio import (
     choice_column,
     fetch,
 )
+from opportunities import rules
 from opportunities.models import (
     CloseReason,
     CloseReasonType,
@@ -75,6 +76,15 @@ class QuoteImporter(Importer):
     def existing(self, rows):
         numbers = [r.values["number"] for r in rows]
         return {(q.number,): q for q in fetch(SalesQuote.objects, "number", numbers)}
+
+    def clean(self, row):
+        error = rules.amount_within_limit(row.obj.amount)
+        if error is None:
+            super().clean(row)
+            return
+        # The rules' plain message, not the field's count of digits.
+        self.reject(row, "amount", error)
+        super().clean(row, exclude=("amount",))
 
     def check(self, rows):
         """One quote per opportunity, in the file and with those already there."""
@@ -152,6 +162,15 @@ class TaskImporter(Importer):
     def existing(self, rows):
         numbers = [r.values["number"] for r in rows]
         return {(t.number,): t for t in fetch(Task.objects, "number", numbers)}
+
+    def clean(self, row):
+        super().clean(row)
+        date = row.obj.date
+        # A new or changed date only: a restored old task keeps its own.
+        if date is not None and (row.created or "date" in row.changed):
+            error = rules.task_date_in_range(date)
+            if error is not None:
+                self.reject(row, "date", error)
 
 
 class InteractionImporter(Importer):

@@ -51,6 +51,7 @@ def opportunity_close(
         rules.collect(
             errors, "date_closed", rules.date_not_before_last_change(date, floor)
         )
+        rules.collect(errors, "date_closed", rules.not_in_future(date))
         previous_value = last.estimated_value if last else ZERO
         won = outcome == CloseReasonType.WON
         if won:
@@ -58,6 +59,7 @@ def opportunity_close(
                 quote = opp.quote_amount
                 sale_value = quote if quote is not None else previous_value
             rules.collect(errors, "sale_value", rules.sale_value_positive(sale_value))
+            rules.collect(errors, "sale_value", rules.amount_within_limit(sale_value))
         rules.raise_if_any(errors)
         figures = (
             Figures.won(money(sale_value), date)
@@ -118,6 +120,9 @@ def opportunity_reopen(
         rules.collect(
             errors, "date_of_change", rules.date_not_before_last_change(date, floor)
         )
+        if date_of_change is not None:
+            # The default keeps a closing dated ahead by old data reopenable.
+            rules.collect(errors, "date_of_change", rules.not_in_future(date))
         rules.raise_if_any(errors)
         if before is not None and before.stage_id is not None:
             figures = Figures.calculated(

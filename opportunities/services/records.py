@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Contact, Salesperson
 from crm import audit
 from crm.services import number_series_next
+from opportunities import rules
 from opportunities.models import (
     Interaction,
     Opportunity,
@@ -56,6 +57,8 @@ def sales_quote_create(
                 _("Enter the quote's amount, greater than zero."),
                 code="amount_required",
             )
+        else:
+            rules.collect(errors, "amount", rules.amount_within_limit(amount))
         if valid_until is not None and valid_until < date:
             errors["valid_until"] = ValidationError(
                 _("A quote cannot expire before its date."), code="valid_before_date"
@@ -104,6 +107,9 @@ def task_create(
                 )
             }
         )
+    error = rules.task_date_in_range(date) if date is not None else None
+    if error is not None:
+        raise ValidationError({"date": error})
     with transaction.atomic():
         task = Task(
             number=number_series_next(code="TASK", model=Task),
@@ -137,6 +143,11 @@ def task_update(*, user, task: Task, **fields) -> Task:
         ]
         for name, value in fields.items():
             setattr(locked, name, value)
+        if "date" in changed and locked.date is not None:
+            # Only a changed date: an old task's other fields stay editable.
+            error = rules.task_date_in_range(locked.date)
+            if error is not None:
+                raise ValidationError({"date": error})
         if locked.status == TaskStatus.COMPLETED:
             locked.closed = True
             locked.date_closed = timezone.localdate()

@@ -95,6 +95,7 @@ def opportunity_advance(
         rules.collect(
             errors, "date_of_change", rules.date_not_before_last_change(date, floor)
         )
+        rules.collect(errors, "date_of_change", rules.not_in_future(date))
         defaults = _move_defaults(move, target, last, opp.quote_amount, date)
         if estimated_value is None:
             estimated_value = defaults["estimated_value"]
@@ -104,6 +105,9 @@ def opportunity_advance(
             rules.estimated_value_for_move(
                 estimated_value, starting=move == moves.Move.START
             ),
+        )
+        rules.collect(
+            errors, "estimated_value", rules.amount_within_limit(estimated_value)
         )
         if chances_pct:
             chances_pct = money(chances_pct)
@@ -118,6 +122,11 @@ def opportunity_advance(
                 errors,
                 "estimated_close_date",
                 rules.close_date_not_before_change(estimated_close_date, date),
+            )
+            rules.collect(
+                errors,
+                "estimated_close_date",
+                rules.close_date_within_reach(estimated_close_date, date),
             )
         rules.raise_if_any(errors)
         figures = Figures.calculated(
@@ -205,7 +214,7 @@ def _move_defaults(
     update keeps the chances and close date it updates (a later close date than
     the date of change): taking the stage's would silently undo the rep's own.
     """
-    close_date = dateformula.apply(target.date_formula, date)
+    close_date = _formula_date(target, date)
     chances = target.chances_pct
     if move == moves.Move.UPDATE and last is not None and last.stage_id == target.pk:
         chances = last.chances_pct or chances
@@ -216,6 +225,16 @@ def _move_defaults(
         "chances_pct": chances,
         "estimated_close_date": close_date,
     }
+
+
+def _formula_date(stage: Stage, date: datetime.date) -> datetime.date:
+    """The stage's date formula applied to ``date``, or ``date`` itself when
+    that passes the year 9999 (a date of change already far ahead): a default
+    never raises, and an error about the typed dates never names the formula."""
+    try:
+        return dateformula.apply(stage.date_formula, date)
+    except ValidationError:
+        return date
 
 
 def advance_defaults(

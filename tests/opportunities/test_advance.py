@@ -132,24 +132,34 @@ def test_date_of_change_defaults_to_today_after_an_older_entry():
 
 
 def test_date_of_change_defaults_to_the_last_entry_date_when_that_is_later():
-    ahead = timezone.localdate() + 10 * DAY
-    opp = advance(OpportunityFactory(), Move.START, date_of_change=ahead)
+    # Issue 16: a date of change after today is refused, so the last entry is
+    # later than "today" only for a today given to the defaults.
+    opp = OpportunityFactory(in_progress=True)  # last entry on START_DATE
 
-    opp = advance(opp, Move.NEXT, estimated_value=Decimal(100))
+    defaults = services.advance_defaults(
+        opp, Move.NEXT, stage(opp, 20), today=START_DATE - 10 * DAY
+    )
 
-    assert last_entry(opp).date_of_change == ahead
+    assert defaults["date_of_change"] == START_DATE
 
 
-@pytest.mark.parametrize(("days_ahead", "expected_days_ahead"), [(-30, 0), (5, 5)])
-def test_start_date_defaults_to_the_later_of_today_and_the_creation_date(
-    days_ahead, expected_days_ahead
-):
+def test_start_date_defaults_to_the_later_of_today_and_the_creation_date():
     today = timezone.localdate()
-    opp = OpportunityFactory(creation_date=today + days_ahead * DAY)
+    opp = OpportunityFactory(creation_date=today - 30 * DAY)
 
     opp = advance(opp, Move.START)
 
-    assert last_entry(opp).date_of_change == today + expected_days_ahead * DAY
+    assert last_entry(opp).date_of_change == today
+
+
+def test_a_default_date_after_today_is_refused_as_date_in_future():
+    # Issue 16: once the default of a creation date ahead, now refused.
+    opp = OpportunityFactory(creation_date=timezone.localdate() + 5 * DAY)
+
+    with pytest.raises(ValidationError) as raised:
+        advance(opp, Move.START)
+
+    assert error_codes(raised.value) == {"date_of_change": ["date_in_future"]}
 
 
 @pytest.mark.parametrize("move", [Move.NEXT, Move.UPDATE])
