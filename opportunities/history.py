@@ -21,7 +21,7 @@ from opportunities.models import (
     furthest_stage,
 )
 from salescycles.models import SalesCycle, Stage
-from salescycles.probability import current_value, probability
+from salescycles.probability import current_value, exact_probability, money
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -43,12 +43,16 @@ class Figures:
 
     @classmethod
     def calculated(cls, cycle: SalesCycle, **values) -> "Figures":
-        """Figures whose probability and current value follow the cycle's method."""
-        pct = probability(
+        """Figures whose probability and current value follow the cycle's method.
+
+        The % is stored rounded; the current value is computed from the
+        unrounded one, so that it is rounded once.
+        """
+        pct = exact_probability(
             cycle.probability_method, values["chances_pct"], values["completed_pct"]
         )
         return cls(
-            probability_pct=pct,
+            probability_pct=money(pct),
             current_value=current_value(values["estimated_value"], pct),
             **values,
         )
