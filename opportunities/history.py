@@ -58,10 +58,14 @@ class Figures:
         )
 
     @classmethod
-    def won(cls, sale_value: Decimal, on: datetime.date) -> "Figures":
-        """A won closing: the sale value, certain and complete."""
+    def won(
+        cls, sale_value: Decimal, on: datetime.date, *, estimate: Decimal
+    ) -> "Figures":
+        """A won closing, certain and complete: the last estimate kept as the
+        estimated value, the sale value as the current value (as in Business
+        Central: estimate against actual stays readable)."""
         return cls(
-            estimated_value=sale_value,
+            estimated_value=estimate,
             chances_pct=HUNDRED,
             completed_pct=HUNDRED,
             probability_pct=HUNDRED,
