@@ -315,6 +315,14 @@ class AdvanceForm(ServiceFormMixin, forms.Form):
             field.required = True
         else:
             field.widget = forms.HiddenInput()
+        if move == Move.UPDATE:
+            # An update proposes the rep's own figures, never the stage's.
+            self.fields["chances_pct"].help_text = _(
+                "Proposed: the current chances, not the stage's. Leave 0 to keep them."
+            )
+            self.fields["estimated_close_date"].help_text = _(
+                "Proposed: the current estimated close date, not the stage's."
+            )
 
     def save(self):
         data = self.cleaned_data

@@ -21,7 +21,7 @@ from opportunities.models import (
     furthest_stage,
 )
 from salescycles.models import SalesCycle, Stage
-from salescycles.probability import current_value, probability
+from salescycles.probability import current_value, exact_probability, money
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -43,21 +43,29 @@ class Figures:
 
     @classmethod
     def calculated(cls, cycle: SalesCycle, **values) -> "Figures":
-        """Figures whose probability and current value follow the cycle's method."""
-        pct = probability(
+        """Figures whose probability and current value follow the cycle's method.
+
+        The % is stored rounded; the current value is computed from the
+        unrounded one, so that it is rounded once.
+        """
+        pct = exact_probability(
             cycle.probability_method, values["chances_pct"], values["completed_pct"]
         )
         return cls(
-            probability_pct=pct,
+            probability_pct=money(pct),
             current_value=current_value(values["estimated_value"], pct),
             **values,
         )
 
     @classmethod
-    def won(cls, sale_value: Decimal, on: datetime.date) -> "Figures":
-        """A won closing: the sale value, certain and complete."""
+    def won(
+        cls, sale_value: Decimal, on: datetime.date, *, estimate: Decimal
+    ) -> "Figures":
+        """A won closing, certain and complete: the last estimate kept as the
+        estimated value, the sale value as the current value (as in Business
+        Central: estimate against actual stays readable)."""
         return cls(
-            estimated_value=sale_value,
+            estimated_value=estimate,
             chances_pct=HUNDRED,
             completed_pct=HUNDRED,
             probability_pct=HUNDRED,

@@ -285,6 +285,22 @@ def chances_for_move(chances: Decimal) -> ValidationError | None:
     return None
 
 
+def chances_to_take(chances: Decimal, stage) -> ValidationError | None:
+    """Chances left 0 take the default (the stage's, or an update's own); when
+    that is 0 too the move is refused, as in Business Central: an entry at 0 %
+    chances would weigh the deal at nothing without anyone having said so."""
+    if chances == 0:
+        return ValidationError(
+            _(
+                "Enter the chances of success: stage %(stage)s has none to take "
+                "when they are left 0."
+            ),
+            code="chances_required",
+            params={"stage": stage},
+        )
+    return None
+
+
 def percentage(value: Decimal) -> ValidationError | None:
     """A percentage the history stores (also enforced by check constraints)."""
     if not ZERO <= value <= HUNDRED:

@@ -8,8 +8,9 @@ fills in the empty cells and divides sums by counts.
 Definitions (the spec's section 9, made explicit):
 - open = not started or in progress; won and lost are the closed statuses, by
   the opportunity's status now (a reopened opportunity is open again);
-- won value = the sale value (a won opportunity's estimated value); lost value =
-  the estimated value when it was lost;
+- won value = the sale value (a won opportunity's current value; its estimated
+  value is the last estimate, as in Business Central); lost value = the
+  estimated value when it was lost (``closed_value``);
 - win rate = won / (won + lost), by count and by value;
 - days to close = date closed − creation date;
 - time in a stage = the days open of an opportunity's superseded entries at the
@@ -25,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DecimalField,
     F,
@@ -37,6 +39,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import (
     Coalesce,
@@ -93,6 +96,15 @@ class DaysBetween(Func):
             arg_joiner=") - julianday(",
             **extra,
         )
+
+
+def closed_value():
+    """A closed opportunity's value: the sale value when won (its current value;
+    its estimated value is the last estimate), the estimate when lost."""
+    return Case(
+        When(status=Status.WON, then=F("current_value")),
+        default=F("estimated_value"),
+    )
 
 
 def ratio(part, whole, places: Decimal = TENTH) -> Decimal | None:
@@ -163,19 +175,22 @@ def nest_split(row: dict) -> dict:
 
 
 def with_win_rates(figures: dict) -> dict:
-    """``figures`` with the win rates of its won and lost count and value."""
+    """``figures`` with the win rates of its won and lost count and value (the
+    won sale value, its current value, against the lost estimates)."""
     won, lost = figures["won"], figures["lost"]
     figures["win_rate"] = ratio(won["count"], won["count"] + lost["count"])
     figures["win_rate_value"] = ratio(
-        won["estimated_value"], won["estimated_value"] + lost["estimated_value"]
+        won["current_value"], won["current_value"] + lost["estimated_value"]
     )
     return figures
 
 
 def outcomes_by(closed: QuerySet, *keys: str) -> list[dict]:
-    """Won and lost count and estimated value per combination of ``keys`` (one
-    query), for ``win_rates`` to add up by any of them."""
-    aggregates = split_aggregates(OUTCOMES, ("count", "estimated_value"))
+    """Won and lost count, estimated and current value per combination of
+    ``keys`` (one query), for ``win_rates`` to add up by any of them."""
+    aggregates = split_aggregates(
+        OUTCOMES, ("count", "estimated_value", "current_value")
+    )
     return list(closed.order_by().values(*keys).annotate(**aggregates))
 
 
@@ -183,16 +198,18 @@ def win_rates(rows: list[dict], key: str | None = None) -> dict:
     """``outcomes_by`` rows added up per value of ``key`` (all of them under
     None without one), each as ``nest_split`` gives won, lost and win rates."""
 
+    measures = ("count", "estimated_value", "current_value")
+
     def nothing():
-        return {outcome: {"count": 0, "estimated_value": 0} for outcome in OUTCOMES}
+        return {outcome: dict.fromkeys(measures, 0) for outcome in OUTCOMES}
 
     totals = collections.defaultdict(nothing)
     if key is None:
         totals[None]  # there even when nothing is closed
     for row in rows:
         for outcome, figures in totals[row[key] if key else None].items():
-            figures["count"] += row[f"{outcome}__count"]
-            figures["estimated_value"] += row[f"{outcome}__estimated_value"]
+            for measure in measures:
+                figures[measure] += row[f"{outcome}__{measure}"]
     return {group: with_win_rates(figures) for group, figures in totals.items()}
 
 
@@ -252,7 +269,7 @@ def quarter_by(opportunities: QuerySet, key, today: datetime.date) -> dict:
         .values("group_key")
         .annotate(
             won_count=Count("pk", filter=won),
-            won_value=Sum("estimated_value", filter=won, **money),
+            won_value=Sum("current_value", filter=won, **money),  # the sale value
             closing_count=Count("pk", filter=closing),
             closing_estimated_value=Sum("estimated_value", filter=closing, **money),
             closing_current_value=Sum("current_value", filter=closing, **money),
@@ -419,7 +436,7 @@ def furthest_stage_reached(opportunities: QuerySet) -> dict[tuple, dict]:
         .values("sales_cycle_id", "status", furthest=F("furthest_stage__number"))
         .annotate(
             count=Count("pk"),
-            value=Sum("estimated_value", output_field=TOTAL),
+            value=Sum(closed_value(), output_field=TOTAL),
         )
     )
     return {
@@ -456,7 +473,7 @@ def by_close_reason(opportunities: QuerySet) -> dict[int, dict]:
         .values("close_reason_id")
         .annotate(
             count=Count("pk"),
-            value=Sum("estimated_value", output_field=TOTAL),
+            value=Sum(closed_value(), output_field=TOTAL),
         )
     )
     return {

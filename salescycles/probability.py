@@ -32,6 +32,15 @@ def money(value: Decimal | int | str) -> Decimal:
 def probability(method: str, chances: Decimal, completed: Decimal) -> Decimal:
     """Return the probability % for ``method``, rounded to 2 decimals half up.
 
+    This is the % an entry stores; the current value is computed from
+    ``exact_probability`` so that it is rounded once.
+    """
+    return money(exact_probability(method, chances, completed))
+
+
+def exact_probability(method: str, chances: Decimal, completed: Decimal) -> Decimal:
+    """Return the probability % for ``method``, not rounded.
+
     multiply: C x K / 100; add: (C + K) / 2 (NAV's name, the value is the mean);
     chances: C; completed: K. Raises ValueError for an unknown method.
     """
@@ -45,9 +54,13 @@ def probability(method: str, chances: Decimal, completed: Decimal) -> Decimal:
         result = completed
     else:
         raise ValueError(f"Unknown probability method: {method!r}")
-    return money(result)
+    return Decimal(result)
 
 
 def current_value(estimated_value: Decimal, probability_pct: Decimal) -> Decimal:
-    """Return estimated value x probability % / 100, rounded to cents half up."""
+    """Return estimated value x probability % / 100, rounded to cents half up.
+
+    Give it the unrounded probability (``exact_probability``): rounding the %
+    first would round twice (12.5 % x 35 % of 100,000 is 4,375.00, not 4,380.00).
+    """
     return money(estimated_value * probability_pct / HUNDRED)

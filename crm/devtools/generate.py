@@ -384,7 +384,12 @@ class _Stories:
 
     def _close(self, history, people, status, stage, date, value):
         won = status == Status.WON
-        figures = Figures.won(value, date) if won else Figures.lost(value, date)
+        # Sold at the last estimate.
+        figures = (
+            Figures.won(value, date, estimate=value)
+            if won
+            else Figures.lost(value, date)
+        )
         self._retire(history, date)
         history.append(
             entry_values(

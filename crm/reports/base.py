@@ -295,10 +295,10 @@ def split_cells(figures: dict, link=None) -> list:
         figures["open"]["estimated_value"],
         figures["open"]["current_value"],
         count("won"),
-        figures["won"]["estimated_value"],
+        figures["won"]["current_value"],  # the sale value
         count("lost"),
         figures["lost"]["estimated_value"],
-        figures["won"]["average_estimated_value"],
+        figures["won"]["average_current_value"],
         figures["win_rate"],
     ]
 

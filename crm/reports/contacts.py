@@ -31,7 +31,8 @@ class ContactStatisticsView(StatisticsView):
 
     def sections(self, opportunities):
         key = statistics.contact_company_key()
-        order = ("-open__estimated_value", "-won__estimated_value", "group_key")
+        # Won value is the sale value: a won opportunity's current value.
+        order = ("-open__estimated_value", "-won__current_value", "group_key")
         page_obj = None
         if self.request.GET.get("csv"):
             rows = list(statistics.split_rows(opportunities, key).order_by(*order))
@@ -44,9 +45,8 @@ class ContactStatisticsView(StatisticsView):
                 .annotate(group_key=key)
                 .values("group_key")
                 .annotate(
-                    **statistics.split_aggregates(
-                        ("open", "won"), ("estimated_value",)
-                    ),
+                    **statistics.split_aggregates(("open",), ("estimated_value",)),
+                    **statistics.split_aggregates(("won",), ("current_value",)),
                     groups=Window(Count("*")),
                 )
                 .order_by(*order)

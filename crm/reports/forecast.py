@@ -185,7 +185,8 @@ class ForecastView(StatisticsView):
                 period="month",
                 measures={
                     "count": Count("pk"),
-                    "value": Sum("estimated_value", output_field=statistics.TOTAL),
+                    # The sale value: a won opportunity's current value.
+                    "value": Sum("current_value", output_field=statistics.TOTAL),
                 },
             )
         }

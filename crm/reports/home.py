@@ -52,7 +52,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 ),
                 overdue=Count("pk", filter=is_open & Q(estimated_close_date__lt=today)),
                 won_quarter=Sum(
-                    "estimated_value",
+                    "current_value",  # a won opportunity's is the sale value
                     filter=Q(status=Status.WON, date_closed__range=quarter),
                     default=0,
                 ),

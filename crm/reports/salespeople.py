@@ -61,7 +61,7 @@ class SalespersonStatisticsView(StatisticsView):
                     ),
                     charts.Series(
                         _("Won value"),
-                        [split[sp.pk]["won"]["estimated_value"] for sp in salespeople],
+                        [split[sp.pk]["won"]["current_value"] for sp in salespeople],
                     ),
                 ],
                 title=table.title,

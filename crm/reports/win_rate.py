@@ -48,7 +48,7 @@ def _win_rate_section(slug, title, label, groups, split, link) -> Section:
             Link(figures["won"]["count"], link(key, "won")),
             Link(figures["lost"]["count"], link(key, "lost")),
             figures["win_rate"],
-            figures["won"]["estimated_value"],
+            figures["won"]["current_value"],  # the sale value
             figures["lost"]["estimated_value"],
             figures["win_rate_value"],
         )
@@ -95,9 +95,9 @@ class WinRateView(StatisticsView):
                 "value": cell(overall["win_rate_value"], "percent"),
                 "detail": _("%(won)s won of %(all)s")
                 % {
-                    "won": format_money(overall["won"]["estimated_value"]),
+                    "won": format_money(overall["won"]["current_value"]),
                     "all": format_money(
-                        overall["won"]["estimated_value"]
+                        overall["won"]["current_value"]
                         + overall["lost"]["estimated_value"]
                     ),
                 },

@@ -1,5 +1,6 @@
 """Import and export of NAV's opportunity entries: whole histories."""
 
+import dataclasses
 from decimal import Decimal
 
 from django.utils import timezone
@@ -299,6 +300,12 @@ class OpportunityEntryImporter(Importer):
                     completed_pct=completed,
                     estimated_close_date=v.get("estimated_close_date"),
                 )
+                if action == Action.WON and v.get("current_value"):
+                    # A won entry's current value is the sale value, not a
+                    # share of its estimated value (the last estimate).
+                    figures = dataclasses.replace(
+                        figures, current_value=v["current_value"]
+                    )
             else:
                 figures = Figures(
                     estimated_value=value,

@@ -272,6 +272,12 @@ class OpportunityImporter(Importer):
         if len(v["description"]) > 100:
             bad("description", _("Ensure this value has at most 100 characters."))
         closed = status in (Status.WON, Status.LOST)
+        # A won row's sale value is its current value, as NAV exports it (the
+        # estimated value is the last estimate); a file without one sold at
+        # the estimate.
+        sale_value = None if "current_value" in row.empty else v.get("current_value")
+        sale_column = "current_value" if sale_value else "estimated_value"
+        sale_value = sale_value or value
         reason = v.get("close_reason")
         date_closed = v.get("date_closed")
         if status == Status.NOT_STARTED:
@@ -302,7 +308,7 @@ class OpportunityImporter(Importer):
                 rule("date_closed", rules.not_in_future(date_closed, today))
             rule("close_reason", rules.close_reason_fits(reason, status))
             if status == Status.WON:
-                rule("estimated_value", rules.sale_value_positive(value))
+                rule(sale_column, rules.sale_value_positive(sale_value))
         close_date = v.get("estimated_close_date")
         if status == Status.IN_PROGRESS and close_date is not None:
             rule(
@@ -360,7 +366,7 @@ class OpportunityImporter(Importer):
             row.entries.append(last)
         if closed:
             if status == Status.WON:
-                figures = Figures.won(value, date_closed)
+                figures = Figures.won(sale_value, date_closed, estimate=value)
             else:
                 figures = Figures.lost(value, date_closed)
             if last is not None:
@@ -376,6 +382,8 @@ class OpportunityImporter(Importer):
         apply_figures(opp, figures)
         opp["version"] += len(row.entries)
         computed = COMPUTED + (("chances_pct",) if closed else ())
+        if status == Status.WON:
+            computed = tuple(name for name in computed if name != "current_value")
         ours = figures_of(figures)
         for name in computed:
             given = None if name in row.empty else v.get(name)

@@ -62,7 +62,7 @@ def opportunity_close(
             rules.collect(errors, "sale_value", rules.amount_within_limit(sale_value))
         rules.raise_if_any(errors)
         figures = (
-            Figures.won(money(sale_value), date)
+            Figures.won(money(sale_value), date, estimate=previous_value)
             if won
             else Figures.lost(previous_value, date)
         )

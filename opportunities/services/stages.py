@@ -113,6 +113,9 @@ def opportunity_advance(
             chances_pct = money(chances_pct)
         if not chances_pct:
             chances_pct = defaults["chances_pct"]
+            rules.collect(
+                errors, "chances_pct", rules.chances_to_take(chances_pct, target)
+            )
         else:
             rules.collect(errors, "chances_pct", rules.chances_for_move(chances_pct))
         if estimated_close_date is None:

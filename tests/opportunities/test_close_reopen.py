@@ -208,11 +208,11 @@ def test_won_closing_entry(manager):
     assert entry.close_reason == won
     assert entry.created_by == manager
     assert {name: getattr(entry, name) for name in FIGURES} == {
-        "estimated_value": Decimal("12000.00"),
+        "estimated_value": Decimal("10000.00"),  # the last estimate (SPEC §6)
         "chances_pct": Decimal(100),
         "completed_pct": Decimal(100),
         "probability_pct": Decimal(100),
-        "current_value": Decimal("12000.00"),
+        "current_value": Decimal("12000.00"),  # the sale value
         "estimated_close_date": CLOSED_ON,
     }
 

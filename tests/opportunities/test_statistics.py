@@ -32,8 +32,8 @@ def test_open_won_lost_by_salesperson(story):
     assert (a["open"]["count"], a["won"]["count"], a["lost"]["count"]) == (1, 1, 1)
     assert a["open"]["estimated_value"] == Decimal("500.00")
     assert a["open"]["current_value"] == Decimal("10.00")
-    assert a["won"]["estimated_value"] == Decimal("1200.00")
-    assert a["won"]["current_value"] == Decimal("1200.00")
+    assert a["won"]["estimated_value"] == Decimal("1000.00")  # O1's last estimate
+    assert a["won"]["current_value"] == Decimal("1200.00")  # its sale value
     assert a["lost"]["estimated_value"] == Decimal("2000.00")
     assert a["lost"]["current_value"] == Decimal("0.00")
     assert a["win_rate"] == Decimal("50.0")

@@ -8,6 +8,7 @@ from salescycles.probability import (
     CENT,
     Method,
     current_value,
+    exact_probability,
     money,
     probability,
 )
@@ -84,10 +85,37 @@ def test_probability(
     assert result.as_tuple().exponent == -2
 
 
+# Round once: the current value comes from the unrounded probability; the
+# stored % is rounded on its own. C = 12.5 and K = 35 on 100,000: multiply
+# gives 4.375 %, stored as 4.38, and a current value of 4,375.00 (4,380.00
+# if the rounded % were used). Add and the single-factor methods of 2-decimal
+# inputs round only when the mean has a third decimal.
+@pytest.mark.parametrize(
+    ("method", "chances", "completed", "stored_pct", "expected_value"),
+    [
+        (Method.MULTIPLY, D("12.5"), D("35"), D("4.38"), D("4375.00")),
+        (Method.MULTIPLY, D("33.33"), D("33.33"), D("11.11"), D("11108.89")),
+        (Method.ADD, D("33.33"), D("33.34"), D("33.34"), D("33335.00")),
+        (Method.ADD, D("12.5"), D("35"), D("23.75"), D("23750.00")),
+        (Method.CHANCES, D("12.5"), D("35"), D("12.50"), D("12500.00")),
+        (Method.COMPLETED, D("12.5"), D("35"), D("35.00"), D("35000.00")),
+    ],
+)
+def test_current_value_is_rounded_once_from_the_unrounded_probability(
+    method, chances, completed, stored_pct, expected_value
+) -> None:
+    exact = exact_probability(method, chances, completed)
+
+    assert probability(method, chances, completed) == stored_pct
+    assert current_value(D("100000"), exact) == expected_value
+
+
 @pytest.mark.parametrize("method", ["", "MULTIPLY", "mean", "average", None])
 def test_unknown_method(method: str) -> None:
     with pytest.raises(ValueError, match="Unknown probability method"):
         probability(method, D("60"), D("25"))
+    with pytest.raises(ValueError, match="Unknown probability method"):
+        exact_probability(method, D("60"), D("25"))
 
 
 @pytest.mark.parametrize(
