@@ -51,6 +51,7 @@ ENTRY_FIELDS = (
     "current_value",
     "estimated_close_date",
     "close_reason_id",
+    "note",
 )
 
 
@@ -110,6 +111,8 @@ class OpportunityEntryImporter(Importer):
             kind="ref",
             path="close_reason__code",
         ),
+        # Ours: why it was reopened, or the closing's note.
+        Column("note", "Note"),
     ]
 
     @classmethod
@@ -271,6 +274,8 @@ class OpportunityEntryImporter(Importer):
             for name in ("estimated_value", "current_value"):
                 if v.get(name) is not None:
                     rule(name, rules.not_negative(v[name]))
+            note = (v.get("note") or "").strip()
+            rule("note", rules.note_fits(note))
             if not ok:
                 continue
             chances = v.get("chances_pct") or ZERO
@@ -309,6 +314,7 @@ class OpportunityEntryImporter(Importer):
                 date_of_change=date,
                 figures=figures,
                 close_reason=reason,
+                note=note,
             )
             if contact is not None:
                 entry.contact_id = contact.pk
