@@ -111,8 +111,8 @@ class OpportunityEntryImporter(Importer):
             kind="ref",
             path="close_reason__code",
         ),
-        # Ours: why it was reopened, or the closing's note.
-        Column("note", "Note"),
+        # Ours (NAV has none): why it was reopened, or the closing's note.
+        Column("note", None),
     ]
 
     @classmethod

@@ -593,6 +593,21 @@ def test_reopen_asks_for_a_reason_first(client, manager):
     assert opportunity.status == Status.LOST
 
 
+def test_the_reopen_page_of_an_open_one_says_it_is_not_closed(client, manager):
+    running = OpportunityFactory(in_progress=True)
+    client.force_login(manager)
+
+    page = client.get(url("reopen", running.number)).content.decode()
+    response = client.post(
+        url("reopen", running.number), {"reason": "Back", "version": running.version}
+    )
+
+    assert f"Opportunity {running.number} is not closed." in page
+    assert 'name="reason"' not in page
+    codes = [e.code for e in response.context["form"].non_field_errors().as_data()]
+    assert codes == ["not_closed"]
+
+
 def test_the_reason_for_reopening_shows_in_the_history(client, manager):
     opportunity = OpportunityFactory(lost=True)
     client.force_login(manager)
