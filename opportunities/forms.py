@@ -15,6 +15,7 @@ from contacts.models import Contact, Salesperson
 from contacts.selectors import contact_label, contact_search
 from opportunities import rules, services
 from opportunities.models import (
+    NOTE_LENGTH,
     CloseReason,
     CloseReasonType,
     InteractionKind,
@@ -57,6 +58,20 @@ class CloseLostForm(AdminActionForm):
         reasons = self.fields["close_reason"].queryset
         if len(reasons) == 1:
             self.fields["close_reason"].initial = reasons[0]
+
+
+def reopen_reason_field() -> forms.CharField:
+    """Why a closed opportunity is reopened: kept on its ``reopened`` entry."""
+    return forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the history with the reopening."),
+    )
+
+
+class ReopenActionForm(AdminActionForm):
+    reason = reopen_reason_field()
 
 
 # -- the reps' pages -------------------------------------------------------------
@@ -362,6 +377,13 @@ class CloseForm(ServiceFormMixin, forms.Form):
         required=False,
         initial=True,
     )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional; kept in the history with the closing."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, opportunity, user, **kwargs):
@@ -389,6 +411,29 @@ class CloseForm(ServiceFormMixin, forms.Form):
             sale_value=data["sale_value"] if won else None,
             cancel_open_tasks=data["cancel_open_tasks"],
             expected_version=data["version"],
+            note=data["note"],
+        )
+
+
+class ReopenForm(ServiceFormMixin, forms.Form):
+    """Reopen a closed opportunity, saying why."""
+
+    reason = reopen_reason_field()
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, opportunity, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.user = user
+        self.helper = _helper(_("Reopen"))
+
+    def save(self):
+        return self.run(
+            services.opportunity_reopen,
+            user=self.user,
+            opportunity=self.opportunity,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.cleaned_data["version"],
         )
 
 

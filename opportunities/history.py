@@ -140,6 +140,7 @@ def entry_values(
     figures: Figures,
     close_reason: CloseReason | None = None,
     user=None,
+    note: str = "",
 ) -> dict:
     """The columns (attnames) of a new active entry with these figures.
 
@@ -158,6 +159,7 @@ def entry_values(
         "action_taken": action,
         **{name: getattr(figures, name) for name in FIGURES},
         "close_reason_id": close_reason.pk if close_reason else None,
+        "note": note,
         "created_by_id": user.pk if user and user.is_authenticated else None,
     }
 
@@ -189,6 +191,7 @@ def write_entry(
     date_of_change: datetime.date,
     figures: Figures,
     close_reason: CloseReason | None = None,
+    note: str = "",
 ) -> OpportunityEntry:
     """Append an entry, retire the one it supersedes, copy its figures over.
 
@@ -206,6 +209,7 @@ def write_entry(
         figures=figures,
         close_reason=close_reason,
         user=user,
+        note=note,
     )
     entry.save()
     if stage is not None:

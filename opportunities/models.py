@@ -35,6 +35,8 @@ MONEY = {
     "default": Decimal(0),
     "validators": [MinValueValidator(Decimal(0))],
 }
+# The longest note an entry keeps (the reason for a reopening, a closing's note).
+NOTE_LENGTH = 250
 
 
 def figures_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -382,6 +384,8 @@ class OpportunityEntry(models.Model):
         related_name="entries",
         db_index=False,
     )
+    # Why it was reopened (required) or a word on the closing (optional).
+    note = models.CharField(_("note"), max_length=NOTE_LENGTH, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from crm.money import format_money
-from opportunities.models import CloseReasonType, Status
+from opportunities.models import NOTE_LENGTH, CloseReasonType, Status
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -210,7 +210,10 @@ def closed_for_reopening(opportunity) -> ValidationError | None:
     return None
 
 
-def deletable(opportunity) -> ValidationError | None:
+def deletable(opportunity, user) -> ValidationError | None:
+    """No one deletes one in progress; a closed one is the company's record,
+    which only a manager deletes; a rep deletes only his own not started."""
+    params = {"number": opportunity.number}
     if opportunity.status == Status.IN_PROGRESS:
         return ValidationError(
             _(
@@ -218,9 +221,47 @@ def deletable(opportunity) -> ValidationError | None:
                 "close it first."
             ),
             code="delete_in_progress",
-            params={"number": opportunity.number},
+            params=params,
+        )
+    if user is not None and user.has_perm("opportunities.view_all_opportunities"):
+        return None
+    if opportunity.is_closed:
+        return ValidationError(
+            _(
+                "Opportunity %(number)s is closed: it counts in the statistics, "
+                "and only a sales manager can delete it."
+            ),
+            code="delete_closed_manager_only",
+            params=params,
+        )
+    if user is None or opportunity.salesperson.user_id != user.pk:
+        return ValidationError(
+            _("Opportunity %(number)s is not yours to delete."),
+            code="delete_not_own",
+            params=params,
         )
     return None
+
+
+def note_fits(note: str) -> ValidationError | None:
+    """A note on an entry (a closing's, a reopening's reason) fits its column."""
+    if len(note) > NOTE_LENGTH:
+        return ValidationError(
+            _("Keep the note to %(max)d characters (it has %(length)d)."),
+            code="note_too_long",
+            params={"max": NOTE_LENGTH, "length": len(note)},
+        )
+    return None
+
+
+def reopen_reason_given(reason: str) -> ValidationError | None:
+    """A reopening says why, in at most ``NOTE_LENGTH`` characters."""
+    if not reason.strip():
+        return ValidationError(
+            _("Say why the opportunity is reopened."),
+            code="reopen_reason_required",
+        )
+    return note_fits(reason)
 
 
 def quote_present(stage, quote_amount) -> ValidationError | None:

@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -21,7 +22,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
-from opportunities import history, moves, rules, selectors, services
+from opportunities import deleting, history, moves, rules, selectors, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
@@ -30,6 +31,7 @@ from opportunities.forms import (
     InteractionForm,
     OpportunityForm,
     QuoteForm,
+    ReopenForm,
     TaskForm,
 )
 from opportunities.models import (
@@ -280,7 +282,7 @@ class OpportunityDetailView(OpportunityMixin, DetailView):
             quote=SalesQuote.objects.filter(opportunity=opportunity).first(),
             can_reopen=opportunity.is_closed
             and user.has_perm("opportunities.reopen_opportunity"),
-            can_delete=opportunity.status != Status.IN_PROGRESS,
+            can_delete=rules.deletable(opportunity, user) is None,
             today=timezone.localdate(),
             **kwargs,
         )
@@ -512,15 +514,42 @@ class OpportunityActionView(OpportunityMixin, View):
         return response or redirect(self.get_success_url())
 
 
-class ReopenView(OpportunityActionView):
+class ReopenView(ServiceFormView):
+    """The confirmation of a reopening, with its reason (managers only)."""
+
+    template_name = "opportunities/reopen_form.html"
+    form_class = ReopenForm
     success_message = gettext_lazy("The opportunity is open again.")
 
-    def act(self, opportunity):
-        services.opportunity_reopen(user=self.request.user, opportunity=opportunity)
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not user.has_perm(
+            "opportunities.reopen_opportunity"
+        ):
+            self.get_opportunity()  # another rep's is a 404, as everywhere
+            messages.error(request, _("Only sales managers can reopen opportunities."))
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"version": self.get_opportunity().version}
 
 
 class DeleteView(OpportunityActionView):
+    """GET: what goes with the opportunity, and the button; POST: delete it."""
+
+    http_method_names = ["get", "post"]
     success_message = gettext_lazy("The opportunity was deleted.")
+
+    def get(self, request, *args, **kwargs):
+        opportunity = self.get_opportunity()
+        refusal = rules.deletable(opportunity, request.user)
+        if refusal is not None:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(self.get_success_url())
+        context = {"opportunity": opportunity, **deleting.what_goes(opportunity)}
+        template = "opportunities/opportunity_confirm_delete.html"
+        return TemplateResponse(request, template, context)
 
     def act(self, opportunity):
         services.opportunity_delete(user=self.request.user, opportunity=opportunity)

@@ -349,7 +349,10 @@ class _Loader:
             )
         elif event.kind == "reopen":
             self.opportunities[story.index] = opportunity_services.opportunity_reopen(
-                user=self.manager, opportunity=opportunity, date_of_change=date
+                user=self.manager,
+                opportunity=opportunity,
+                reason=str(params["why"]),
+                date_of_change=date,
             )
         else:
             raise ValueError(f"Unknown demo event {event.kind!r}")

@@ -9,6 +9,8 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from crm.demo.data import CLOSE_REASONS, COMPANIES, DEALS, NOTES, OUTCOMES
 from opportunities.models import CloseReasonType, InteractionKind
 from opportunities.moves import Move, targets
@@ -143,7 +145,7 @@ class StoryWriter:
             self._wait(3, 10)
             self._close(CloseReasonType.LOST, reason="PRICEHIGH")
             self._wait(14, 30)
-            self._event("reopen")
+            self._event("reopen", why=_("The customer came back with a new budget."))
             self._wait(1, 5)
             self.value = _round(float(self.value) * 0.85, 100)
             self._update(close_in=45)
@@ -154,7 +156,9 @@ class StoryWriter:
             self._wait(2, 6)
             self._close(CloseReasonType.WON, reason="RELATION")
             self._wait(1, 3)
-            self._event("reopen")
+            self._event(
+                "reopen", why=_("Closed too early: the contract is not signed.")
+            )
             self._wait(2, 7)
             self._move(Move.NEXT, last)
             story.days_ago = rng.randint(1, 10)
@@ -164,7 +168,7 @@ class StoryWriter:
             self._wait(5, 14)
             self._close(CloseReasonType.LOST, reason="NOBUDGET")
             self._wait(30, 60)
-            self._event("reopen")
+            self._event("reopen", why=_("The next budget was approved."))
             self._walk_to(last)
             self._wait(3, 10)
             self._close(CloseReasonType.WON, reason="RELATION")

@@ -483,6 +483,7 @@ ENTRY_FIELDS = (
     *FIGURES[:5],
     "estimated_close_date",
     "close_reason_id",
+    "note",
     "created_by_id",
     "created_at",
 )

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import ServiceAdmin
-from opportunities import services
+from opportunities import deleting, services
 from opportunities.exports import opportunities_csv_response
-from opportunities.forms import CloseLostForm, ReassignForm
+from opportunities.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.models import (
     CloseReason,
     CloseReasonType,
@@ -120,6 +120,7 @@ class EntryInline(admin.TabularInline):
         "days_open",
         "active",
         "close_reason",
+        "note",
         "created_by",
     ]
     readonly_fields = fields
@@ -306,6 +307,13 @@ class OpportunityAdmin(ServiceAdmin):
     def delete_service(self, request, obj):
         services.opportunity_delete(user=request.user, opportunity=obj)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # The confirmation names what leaves the statistics with it.
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method != "POST":
+            extra_context = {**(extra_context or {}), **deleting.what_goes(obj)}
+        return super().delete_view(request, object_id, extra_context)
+
     @admin.action(description=_("Reassign to a salesperson"))
     def reassign(self, request, queryset):
         form, response = _action_form(
@@ -383,12 +391,24 @@ class OpportunityAdmin(ServiceAdmin):
 
     @admin.action(description=_("Reopen"), permissions=["reopen"])
     def reopen(self, request, queryset):
+        form, response = _action_form(
+            self,
+            request,
+            queryset,
+            ReopenActionForm,
+            _("Reopen opportunities"),
+            _("Reopen"),
+        )
+        if response:
+            return response
         _apply_to_each(
             self,
             request,
             queryset,
             lambda opportunity: services.opportunity_reopen(
-                user=request.user, opportunity=opportunity
+                user=request.user,
+                opportunity=opportunity,
+                reason=form.cleaned_data["reason"],
             ),
             lambda n: (
                 ngettext(
@@ -399,6 +419,7 @@ class OpportunityAdmin(ServiceAdmin):
                 % {"count": n}
             ),
         )
+        return None
 
     def has_reopen_permission(self, request):
         return request.user.has_perm("opportunities.reopen_opportunity")

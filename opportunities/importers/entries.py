@@ -53,6 +53,7 @@ ENTRY_FIELDS = (
     "current_value",
     "estimated_close_date",
     "close_reason_id",
+    "note",
 )
 
 
@@ -112,6 +113,8 @@ class OpportunityEntryImporter(Importer):
             kind="ref",
             path="close_reason__code",
         ),
+        # Ours (NAV has none): why it was reopened, or the closing's note.
+        Column("note", None),
     ]
 
     @classmethod
@@ -285,6 +288,8 @@ class OpportunityEntryImporter(Importer):
                     "estimated_close_date",
                     rules.close_date_within_reach(close_date, date),
                 )
+            note = (v.get("note") or "").strip()
+            rule("note", rules.note_fits(note))
             if not ok:
                 continue
             chances = v.get("chances_pct") or ZERO
@@ -329,6 +334,7 @@ class OpportunityEntryImporter(Importer):
                 date_of_change=date,
                 figures=figures,
                 close_reason=reason,
+                note=note,
             )
             if contact is not None:
                 entry.contact_id = contact.pk

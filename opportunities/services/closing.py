@@ -34,8 +34,11 @@ def opportunity_close(
     sale_value: Decimal | None = None,
     cancel_open_tasks: bool = True,
     expected_version: int | None = None,
+    note: str = "",
 ) -> Opportunity:
-    """Close as won or lost with a reason of that type."""
+    """Close as won or lost with a reason of that type; ``note`` (optional) is
+    kept on the closing entry."""
+    note = note.strip()
     with transaction.atomic():
         opp = lock(opportunity, expected_version)
         closed = rules.open_for_changes(opp)
@@ -60,6 +63,7 @@ def opportunity_close(
                 sale_value = quote if quote is not None else previous_value
             rules.collect(errors, "sale_value", rules.sale_value_positive(sale_value))
             rules.collect(errors, "sale_value", rules.amount_within_limit(sale_value))
+        rules.collect(errors, "note", rules.note_fits(note))
         rules.raise_if_any(errors)
         figures = (
             Figures.won(money(sale_value), date, estimate=previous_value)
@@ -75,6 +79,7 @@ def opportunity_close(
             date_of_change=date,
             figures=figures,
             close_reason=close_reason,
+            note=note,
         )
         opp.status = Status.WON if won else Status.LOST
         opp.date_closed = date
@@ -93,14 +98,17 @@ def opportunity_reopen(
     *,
     user,
     opportunity: Opportunity,
+    reason: str,
     date_of_change: datetime.date | None = None,
     expected_version: int | None = None,
 ) -> Opportunity:
     """Reopen a closed opportunity at the last stage reached (managers only).
 
-    The ``reopened`` entry carries the figures from before closing; an estimated
-    close date already past moves to the date of reopening.
+    The ``reopened`` entry carries the figures from before closing and the
+    ``reason`` (required); an estimated close date already past moves to the
+    date of reopening.
     """
+    reason = reason.strip()
     if not user.has_perm("opportunities.reopen_opportunity"):
         raise PermissionDenied(_("Only sales managers can reopen opportunities."))
     with transaction.atomic():
@@ -123,6 +131,7 @@ def opportunity_reopen(
         if date_of_change is not None:
             # The default keeps a closing dated ahead by old data reopenable.
             rules.collect(errors, "date_of_change", rules.not_in_future(date))
+        rules.collect(errors, "reason", rules.reopen_reason_given(reason))
         rules.raise_if_any(errors)
         if before is not None and before.stage_id is not None:
             figures = Figures.calculated(
@@ -145,6 +154,7 @@ def opportunity_reopen(
             stage=before.stage if before else None,
             date_of_change=date,
             figures=figures,
+            note=reason,
         )
         opp.date_closed = None
         opp.close_reason = None
@@ -152,7 +162,7 @@ def opportunity_reopen(
             opp,
             user=user,
             action=audit.CHANGE,
-            message=entry.get_action_taken_display(),
+            message=f"{entry.get_action_taken_display()}: {reason}",
         )
 
 

@@ -150,10 +150,11 @@ def opportunity_change_contact(
 
 
 def opportunity_delete(*, user, opportunity: Opportunity) -> None:
-    """Delete a not-started or closed opportunity with its entries and tasks."""
+    """Delete an opportunity with its entries and tasks: a rep his own not
+    started ones, a manager a closed one too (never one in progress)."""
     with transaction.atomic():
         opp = lock(opportunity, None)
-        error = rules.deletable(opp)
+        error = rules.deletable(opp, user)
         if error is not None:
             raise error
         audit.record(user, opp, audit.DELETION)

@@ -92,6 +92,7 @@ def tell(manager, rep=None) -> dict:
     services.opportunity_reopen(
         user=manager,
         opportunity=Opportunity.objects.get(pk=o3.pk),
+        reason="New budget",
         date_of_change=D + 8 * DAY,
     )
 

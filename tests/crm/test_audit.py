@@ -192,7 +192,7 @@ def test_admin_bulk_actions_are_logged_per_opportunity(client, manager):
         )
 
     run("reassign", [running], apply="True", salesperson=new.pk)
-    run("reopen", [lost], index=0)
+    run("reopen", [lost], apply="True", reason="Back")
     run(
         "close_as_lost",
         [running],

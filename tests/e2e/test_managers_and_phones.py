@@ -56,11 +56,14 @@ def test_a_manager_sees_everyone_and_reopens_a_lost_deal(page, team):
     expect(page.get_by_role("link", name=team["anna"]["open"].number)).to_have_count(0)
     page.get_by_role("link", name=lost.number).click()
 
-    # Managers may reopen a closed deal.
+    # Managers may reopen a closed deal, saying why.
     expect(page.get_by_test_id("status")).to_have_text("Lost")
+    page.get_by_role("link", name="Reopen").click()
+    page.get_by_label("Reason for reopening").fill("The customer came back")
     page.get_by_role("button", name="Reopen").click()
     expect(page.get_by_role("alert")).to_contain_text("open again")
     expect(page.get_by_test_id("status")).to_have_text("In progress")
+    expect(page.get_by_test_id("entry-note")).to_have_text("The customer came back")
     assert Opportunity.objects.get(pk=lost.pk).status == Status.IN_PROGRESS
 
     # The administration is a click away.

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.admin import helpers
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crm.money import format_money
 from opportunities import services
 from opportunities.models import CloseReason, Opportunity, Status, Task
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     CloseReasonFactory,
     OpportunityFactory,
     SalespersonFactory,
+    UserFactory,
     cycle_with_stages,
 )
 
@@ -188,15 +191,46 @@ def test_close_as_lost_without_lost_reasons_says_what_to_do(manager_client):
 # -- reopen -------------------------------------------------------------------------
 
 
+def test_reopen_asks_for_the_reason_first_and_changes_nothing(manager_client):
+    lost = OpportunityFactory(lost=True)
+
+    response = run_action(manager_client, "reopen", [lost], index=0)
+
+    assert response.status_code == 200
+    assert response.context["title"] == "Reopen opportunities"
+    assert "reason" in response.context["form"].fields
+    lost.refresh_from_db()
+    assert lost.status == Status.LOST
+
+
+def test_reopen_without_a_reason_is_a_field_error(manager_client):
+    lost = OpportunityFactory(lost=True)
+
+    response = run_action(manager_client, "reopen", [lost], apply="True", reason="")
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()
+    assert [e.code for e in errors["reason"]] == ["required"]
+    lost.refresh_from_db()
+    assert lost.status == Status.LOST
+
+
 def test_reopen_reopens_the_closed_and_reports_the_open(manager_client):
     lost = OpportunityFactory(lost=True)
     running = OpportunityFactory(in_progress=True)
 
-    response = run_action(manager_client, "reopen", [lost, running], index=0)
+    response = run_action(
+        manager_client,
+        "reopen",
+        [lost, running],
+        apply="True",
+        reason="The customer came back",
+    )
 
     lost.refresh_from_db()
     assert lost.status == Status.IN_PROGRESS
-    assert lost.entries.order_by("-id").first().action_taken == "reopened"
+    entry = lost.entries.order_by("-id").first()
+    assert (entry.action_taken, entry.note) == ("reopened", "The customer came back")
     texts = messages_of(response)
     assert "1 opportunity reopened." in texts
     assert any(t.startswith(f"{running.number}: ") for t in texts)
@@ -304,7 +338,7 @@ def test_close_reasons_show_how_many_opportunities_used_them(manager_client):
 def test_close_reason_count_is_per_opportunity_not_per_closing(manager_client, manager):
     opportunity = OpportunityFactory(lost=True)
     reason = CloseReason.objects.get(code="LOST")
-    services.opportunity_reopen(user=manager, opportunity=opportunity)
+    services.opportunity_reopen(user=manager, opportunity=opportunity, reason="Back")
     services.opportunity_close(
         user=manager, opportunity=opportunity, outcome="lost", close_reason=reason
     )
@@ -313,3 +347,55 @@ def test_close_reason_count_is_per_opportunity_not_per_closing(manager_client, m
 
     (row,) = response.context["cl"].result_list
     assert row.times_used == 1
+
+
+# -- deleting, and the notes in the history ------------------------------------------
+
+
+def change_url(opportunity, view="change"):
+    return reverse(f"admin:opportunities_opportunity_{view}", args=[opportunity.pk])
+
+
+def test_the_delete_confirmation_names_what_leaves_the_statistics(manager_client):
+    lost = OpportunityFactory(lost=True)
+
+    response = manager_client.get(change_url(lost, "delete"))
+
+    sentences = response.context["statistics_left"]
+    assert sentences[0].startswith(f"Lost, {format_money(lost.estimated_value)} ")
+    page = response.content.decode()
+    assert "What leaves the statistics" in page
+    assert sentences[0] in page
+
+
+def test_a_staff_member_who_is_no_manager_cannot_delete_a_closed_one(client):
+    user = UserFactory(username="clerk", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "view_opportunity",
+                "change_opportunity",
+                "delete_opportunity",
+            ]
+        )
+    )
+    client.force_login(user)
+    won = OpportunityFactory(won=True)
+
+    response = client.post(change_url(won, "delete"), {"post": "yes"})
+
+    assert response.url == change_url(won)
+    assert any("only a sales manager" in m for m in messages_of(response))
+    assert Opportunity.objects.filter(pk=won.pk).exists()
+
+
+def test_the_entry_inline_shows_the_notes(manager_client, manager):
+    opportunity = OpportunityFactory(lost=True)
+    services.opportunity_reopen(
+        user=manager, opportunity=opportunity, reason="The customer came back"
+    )
+
+    response = manager_client.get(change_url(opportunity))
+
+    page = response.content.decode()
+    assert re.search(r'<td class="field-note">\s*<p>The customer came back</p>', page)

@@ -56,8 +56,10 @@ def close(opportunity, outcome, **kwargs):
     )
 
 
-def reopen(opportunity, user, **kwargs):
-    return services.opportunity_reopen(user=user, opportunity=opportunity, **kwargs)
+def reopen(opportunity, user, reason="The customer came back", **kwargs):
+    return services.opportunity_reopen(
+        user=user, opportunity=opportunity, reason=reason, **kwargs
+    )
 
 
 def on_stage_20(**fields):
@@ -342,6 +344,58 @@ def test_close_refuses_a_stale_version():
 
 
 # -- reopen ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["", "   "])
+def test_reopen_needs_a_reason(manager, given):
+    opp = OpportunityFactory(lost=True)
+
+    with pytest.raises(ValidationError) as exc:
+        reopen(opp, manager, reason=given)
+
+    assert error_codes(exc.value) == {"reason": ["reopen_reason_required"]}
+    assert Opportunity.objects.get(pk=opp.pk).status == Status.LOST
+
+
+def test_reopen_reason_is_at_most_250_characters(manager):
+    opp = OpportunityFactory(lost=True)
+
+    with pytest.raises(ValidationError) as exc:
+        reopen(opp, manager, reason="x" * 251)
+
+    assert error_codes(exc.value) == {"reason": ["note_too_long"]}
+
+
+def test_reopen_keeps_the_reason_on_the_reopened_entry(manager):
+    opp = reopen(OpportunityFactory(lost=True), manager, reason=" New budget ")
+
+    entry = opp.entries.get(active=True)
+    assert (entry.action_taken, entry.note) == (Action.REOPENED, "New budget")
+    assert [e.note for e in opp.entries.exclude(pk=entry.pk)] == ["", ""]
+
+
+@pytest.mark.parametrize("outcome", [WON, LOST])
+def test_close_keeps_its_optional_note_on_the_closing_entry(outcome):
+    opp = close(on_stage_20(), outcome, note=" Signed at the fair ")
+
+    entry = opp.entries.get(active=True)
+    assert (entry.action_taken, entry.note) == (outcome, "Signed at the fair")
+
+
+def test_close_without_a_note_keeps_none():
+    opp = close(on_stage_20(), LOST)
+
+    assert opp.entries.get(active=True).note == ""
+
+
+def test_close_note_is_at_most_250_characters():
+    opp = on_stage_20()
+
+    with pytest.raises(ValidationError) as exc:
+        close(opp, LOST, note="x" * 251)
+
+    assert error_codes(exc.value) == {"note": ["note_too_long"]}
+    assert Opportunity.objects.get(pk=opp.pk).status == Status.IN_PROGRESS
 
 
 def test_only_managers_may_reopen(rep):

@@ -113,6 +113,7 @@ def test_a_reopening_dated_after_today_is_date_in_future(manager):
         user=manager,
         opportunity=opp,
         date_of_change=today() + DAY,
+        reason="Closed by mistake",
     ) == {"date_of_change": ["date_in_future"]}
 
 
@@ -127,7 +128,9 @@ def far_closed(manager):
     )
     opp.entries.filter(active=True).update(date_of_change=datetime.date.max)
     Opportunity.objects.filter(pk=opp.pk).update(date_closed=datetime.date.max)
-    return services.opportunity_reopen(user=manager, opportunity=opp)
+    return services.opportunity_reopen(
+        user=manager, opportunity=opp, reason="Closed by mistake"
+    )
 
 
 def test_a_closing_dated_ahead_by_old_data_still_reopens_and_the_page_shows(

@@ -313,18 +313,18 @@ def test_sales_cycle_cannot_change_to_a_blocked_one():
 # -- delete ----------------------------------------------------------------------------
 
 
-def test_not_started_opportunity_is_deleted_with_its_tasks():
-    opp = OpportunityFactory()
+def test_not_started_opportunity_is_deleted_with_its_tasks(rep):
+    opp = OpportunityFactory(salesperson=rep.salesperson)
     TaskFactory(opportunity=opp)
 
-    services.opportunity_delete(user=None, opportunity=opp)
+    services.opportunity_delete(user=rep, opportunity=opp)
 
     assert not Opportunity.objects.exists()
     assert not Task.objects.exists()
 
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
-def test_closed_opportunity_is_deleted_with_everything_it_holds(outcome):
+def test_closed_opportunity_is_deleted_with_everything_it_holds(outcome, manager):
     opp = OpportunityFactory(in_progress=True)
     SalesQuoteFactory(opportunity=opp)
     TaskFactory(opportunity=opp)
@@ -338,7 +338,7 @@ def test_closed_opportunity_is_deleted_with_everything_it_holds(outcome):
         cancel_open_tasks=False,
     )
 
-    services.opportunity_delete(user=None, opportunity=opp)
+    services.opportunity_delete(user=manager, opportunity=opp)
 
     assert not Opportunity.objects.exists()
     assert not OpportunityEntry.objects.exists()
@@ -347,12 +347,14 @@ def test_closed_opportunity_is_deleted_with_everything_it_holds(outcome):
     assert list(Task.objects.all()) == [kept]
 
 
-def test_opportunity_in_progress_cannot_be_deleted():
-    opp = OpportunityFactory(in_progress=True)
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_opportunity_in_progress_cannot_be_deleted(who, request):
+    user = request.getfixturevalue(who)
+    opp = OpportunityFactory(in_progress=True, salesperson=user.salesperson)
     TaskFactory(opportunity=opp)
 
     with pytest.raises(ValidationError) as exc:
-        services.opportunity_delete(user=None, opportunity=opp)
+        services.opportunity_delete(user=user, opportunity=opp)
 
     assert error_codes(exc.value) == ["delete_in_progress"]
     assert Opportunity.objects.filter(pk=opp.pk).exists()
@@ -360,11 +362,50 @@ def test_opportunity_in_progress_cannot_be_deleted():
     assert opp.tasks.count() == 1
 
 
-def test_deleting_one_opportunity_leaves_the_others():
+@pytest.mark.parametrize("state", ["won", "lost"])
+def test_a_rep_cannot_delete_his_closed_one(rep, state):
+    opp = OpportunityFactory(salesperson=rep.salesperson, **{state: True})
+    entries = opp.entries.count()
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_delete(user=rep, opportunity=opp)
+
+    assert error_codes(exc.value) == ["delete_closed_manager_only"]
+    assert opp.entries.count() == entries
+
+
+def test_a_rep_cannot_delete_another_reps_not_started_one(rep):
+    opp = OpportunityFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_delete(user=rep, opportunity=opp)
+
+    assert error_codes(exc.value) == ["delete_not_own"]
+    assert Opportunity.objects.filter(pk=opp.pk).exists()
+
+
+def test_without_a_user_nothing_is_deleted():
+    opp = OpportunityFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        services.opportunity_delete(user=None, opportunity=opp)
+
+    assert error_codes(exc.value) == ["delete_not_own"]
+
+
+def test_a_manager_deletes_anyones_not_started_one(manager):
+    opp = OpportunityFactory()
+
+    services.opportunity_delete(user=manager, opportunity=opp)
+
+    assert not Opportunity.objects.filter(pk=opp.pk).exists()
+
+
+def test_deleting_one_opportunity_leaves_the_others(manager):
     opp, other = OpportunityFactory(lost=True), OpportunityFactory(lost=True)
     TaskFactory(opportunity=other)
 
-    services.opportunity_delete(user=None, opportunity=opp)
+    services.opportunity_delete(user=manager, opportunity=opp)
 
     assert list(Opportunity.objects.all()) == [other]
     assert other.entries.count() == 2
@@ -383,7 +424,7 @@ def test_contact_changes_freely_after_a_reopen_back_to_not_started(manager):
         date_closed=opp.creation_date,
     )
     opp = services.opportunity_reopen(
-        user=manager, opportunity=opp, date_of_change=opp.creation_date
+        user=manager, opportunity=opp, reason="Back", date_of_change=opp.creation_date
     )
     other = CompanyFactory()
 

@@ -222,3 +222,50 @@ def test_the_query_count_does_not_grow_with_the_opportunities(tmp_path):
     size = connection.ops.bulk_batch_size(fields, [None] * 100)
     # Only the database's own statement size limit may add INSERTs (SQLite).
     assert small <= count(100) <= small + 2 * (-(-100 // size) - 1)
+
+
+def test_the_notes_of_closing_and_reopening_survive_export_and_import(
+    tmp_path, opportunity, manager
+):
+    reason = CloseReasonFactory(code="LATE", type="lost")
+    services.opportunity_close(
+        user=None,
+        opportunity=opportunity,
+        outcome="lost",
+        close_reason=reason,
+        date_closed=datetime.date(2026, 1, 9),
+        note="Went with the cheaper offer",
+    )
+    services.opportunity_reopen(
+        user=manager,
+        opportunity=opportunity,
+        reason="The customer came back",
+        date_of_change=datetime.date(2026, 1, 12),
+    )
+    path = tmp_path / "entries.csv"
+    run("export_data", "opportunity-entries", path)
+    assert "The customer came back" in path.read_text(encoding="utf-8")
+    OpportunityEntry.objects.update(note="")  # a history that lost them
+
+    status, out, err = run("import_data", "opportunity-entries", path)
+
+    assert status == 0, err
+    assert list(opportunity.entries.order_by("id").values_list("note", flat=True)) == [
+        "",
+        "Went with the cheaper offer",
+        "The customer came back",
+    ]
+
+
+def test_a_note_longer_than_its_column_is_rejected(tmp_path, opp):
+    header = NAV_HEADER.replace("\n", ";Note\n")
+    history = "".join(
+        line + (";" + "x" * 251 if line.startswith("3;") else ";") + "\n"
+        for line in HISTORY.splitlines()
+    )
+
+    status, _out, err = import_text(tmp_path, "opportunity-entries", header + history)
+
+    assert status == 1
+    assert ":4: Note: Keep the note to 250 characters (it has 251)." in err
+    assert not opp.entries.exists()

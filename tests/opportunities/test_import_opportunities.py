@@ -132,6 +132,7 @@ def test_imported_opportunities_move_and_close_through_the_services(
     reopened = services.opportunity_reopen(
         user=manager,
         opportunity=Opportunity.objects.get(number="OP4"),
+        reason="Back",
         date_of_change=datetime.date(2026, 3, 1),
     )
     assert reopened.stage.number == 40

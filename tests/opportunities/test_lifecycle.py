@@ -80,7 +80,7 @@ def test_walk_through_cycle_writes_a_consistent_history(manager):
     assert entries[-1].previous_stage.number == 3
 
     opp = services.opportunity_reopen(
-        user=manager, opportunity=opp, date_of_change=D(2026, 3, 25)
+        user=manager, opportunity=opp, reason="Back", date_of_change=D(2026, 3, 25)
     )
     assert opp.status == Status.IN_PROGRESS
     assert opp.stage.number == 3

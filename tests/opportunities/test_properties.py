@@ -149,6 +149,7 @@ def act(world, opportunity, action) -> None:
             services.opportunity_reopen(
                 user=world["manager"],
                 opportunity=opportunity,
+                reason="Back",
                 date_of_change=base + datetime.timedelta(days=args[0]),
             )
     except ValidationError:
@@ -240,6 +241,6 @@ def test_a_rep_reopening_is_refused_with_permission_denied(world, rep):
     )
 
     with pytest.raises(PermissionDenied):
-        services.opportunity_reopen(user=rep, opportunity=opportunity)
+        services.opportunity_reopen(user=rep, opportunity=opportunity, reason="Back")
 
     assert Decimal(0) == Opportunity.objects.get(pk=opportunity.pk).current_value

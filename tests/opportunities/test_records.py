@@ -375,7 +375,7 @@ def test_unused_close_reason_is_deleted():
 def test_close_reason_used_to_close_is_kept(manager, reopened):
     opp = OpportunityFactory(lost=True)
     if reopened:
-        services.opportunity_reopen(user=manager, opportunity=opp)
+        services.opportunity_reopen(user=manager, opportunity=opp, reason="Back")
     reason = CloseReason.objects.get(code="LOST")
 
     with pytest.raises(ValidationError) as exc:

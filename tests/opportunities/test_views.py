@@ -12,9 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from contacts.models import Salesperson
 from contacts.selectors import contact_label
+from crm.money import format_money
 from opportunities import selectors, services
 from opportunities.models import Opportunity, Status, Task
 from opportunities.moves import Move
@@ -618,9 +620,127 @@ def test_only_managers_reopen(rep_client, own, client, manager):
     assert "Only sales managers" in " ".join(messages_of(response))
 
     client.force_login(manager)
-    client.post(url("reopen", opportunity.number))
+    client.post(
+        url("reopen", opportunity.number),
+        {"reason": "New budget", "version": opportunity.version},
+    )
     opportunity.refresh_from_db()
     assert opportunity.status == Status.IN_PROGRESS
+
+
+def test_reopen_asks_for_a_reason_first(client, manager):
+    opportunity = OpportunityFactory(lost=True)
+    client.force_login(manager)
+
+    page = client.get(url("reopen", opportunity.number))
+    response = client.post(
+        url("reopen", opportunity.number),
+        {"reason": "  ", "version": opportunity.version},
+    )
+
+    assert page.status_code == 200
+    assert "Reason for reopening" in page.content.decode()
+    errors = response.context["form"].errors.as_data()
+    assert [e.code for e in errors["reason"]] == ["required"]
+    opportunity.refresh_from_db()
+    assert opportunity.status == Status.LOST
+
+
+def test_the_reopen_page_of_an_open_one_says_it_is_not_closed(client, manager):
+    running = OpportunityFactory(in_progress=True)
+    client.force_login(manager)
+
+    page = client.get(url("reopen", running.number)).content.decode()
+    response = client.post(
+        url("reopen", running.number), {"reason": "Back", "version": running.version}
+    )
+
+    assert f"Opportunity {running.number} is not closed." in page
+    assert 'name="reason"' not in page
+    codes = [e.code for e in response.context["form"].non_field_errors().as_data()]
+    assert codes == ["not_closed"]
+
+
+def test_the_reason_for_reopening_shows_in_the_history(client, manager):
+    opportunity = OpportunityFactory(lost=True)
+    client.force_login(manager)
+
+    client.post(
+        url("reopen", opportunity.number),
+        {"reason": "The customer came back", "version": opportunity.version},
+    )
+    page = client.get(url("detail", opportunity.number)).content.decode()
+
+    assert opportunity.entries.order_by("-id").first().note == "The customer came back"
+    assert re.search(
+        r"Reopened<div [^>]*data-testid=\"entry-note\">The customer came back</div>",
+        page,
+    )
+
+
+def test_close_keeps_its_note_and_shows_it_in_the_history(rep_client, own):
+    reason = CloseReasonFactory(code="PRICE", type="lost")
+    opportunity = mine(own, in_progress=True)
+
+    rep_client.post(
+        url("close", opportunity.number),
+        {
+            "outcome": "lost",
+            "close_reason": reason.pk,
+            "date_closed": TODAY.isoformat(),
+            "note": "Went with the cheaper offer",
+            "version": opportunity.version,
+        },
+    )
+    page = rep_client.get(url("detail", opportunity.number)).content.decode()
+
+    entry = opportunity.entries.order_by("-id").first()
+    assert (entry.action_taken, entry.note) == ("lost", "Went with the cheaper offer")
+    assert 'data-testid="entry-note">Went with the cheaper offer</div>' in page
+
+
+def test_a_rep_cannot_delete_his_won_one(rep_client, own):
+    won = mine(own, won=True)
+
+    detail = rep_client.get(url("detail", won.number))
+    page = rep_client.get(url("delete", won.number))
+    response = rep_client.post(url("delete", won.number))
+
+    assert not detail.context["can_delete"]
+    assert page["Location"] == url("detail", won.number)
+    assert response["Location"] == url("detail", won.number)
+    assert "only a sales manager can delete it" in " ".join(messages_of(response))
+    assert Opportunity.objects.filter(pk=won.pk).exists()
+
+
+def test_a_rep_deletes_his_not_started_one_after_the_confirmation(rep_client, own):
+    waiting = mine(own)
+
+    page = rep_client.get(url("delete", waiting.number))
+    response = rep_client.post(url("delete", waiting.number))
+
+    assert page.status_code == 200
+    assert page.context["statistics_left"][0].startswith("Not started")
+    assert response["Location"] == url("list")
+    assert not Opportunity.objects.filter(pk=waiting.pk).exists()
+
+
+def test_a_manager_sees_the_figures_that_leave_then_deletes(client, manager):
+    won = OpportunityFactory(won=True)
+    client.force_login(manager)
+
+    page = client.get(url("delete", won.number))
+    response = client.post(url("delete", won.number))
+
+    text = page.content.decode()
+    closed = date_format(won.date_closed, "SHORT_DATE_FORMAT")
+    assert (
+        f"Won, {format_money(won.current_value)} sale value, closed {closed}: "
+        "it leaves the won value, the win rate"
+    ) in text
+    assert "history entries" in text
+    assert response["Location"] == url("list")
+    assert not Opportunity.objects.filter(pk=won.pk).exists()
 
 
 def test_delete_refuses_an_opportunity_in_progress(rep_client, own):

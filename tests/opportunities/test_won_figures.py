@@ -156,7 +156,10 @@ def test_reopening_a_won_opportunity_brings_back_its_estimate(manager):
     opportunity = won_at(10000, 12500, closed_on=D(2026, 3, 2))
 
     opportunity = services.opportunity_reopen(
-        user=manager, opportunity=opportunity, date_of_change=D(2026, 3, 3)
+        user=manager,
+        opportunity=opportunity,
+        date_of_change=D(2026, 3, 3),
+        reason="The customer came back",
     )
 
     assert opportunity.estimated_value == Decimal("10000.00")
@@ -387,7 +390,10 @@ def test_the_migration_gives_won_entries_their_last_estimate(manager):
     )
     reopened = won_at(3000, 4000, closed_on=D(2026, 3, 2))
     reopened = services.opportunity_reopen(
-        user=manager, opportunity=reopened, date_of_change=D(2026, 3, 3)
+        user=manager,
+        opportunity=reopened,
+        date_of_change=D(2026, 3, 3),
+        reason="The customer came back",
     )
     lost = OpportunityFactory(lost=True)  # 1,000
     for opportunity in (won, at_once, reopened, lost):
