@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opportunities import views
+from opportunities import task_pages, views
 
 app_name = "opportunities"
 
@@ -14,16 +14,16 @@ urlpatterns = [
         views.BoardColumnView.as_view(),
         name="board_column",
     ),
-    path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("tasks/", task_pages.TaskListView.as_view(), name="tasks"),
     path(
         "tasks/<str:number>/complete/",
-        views.TaskActionView.as_view(),
+        task_pages.TaskActionView.as_view(),
         {"action": "complete"},
         name="task_complete",
     ),
     path(
         "tasks/<str:number>/cancel/",
-        views.TaskActionView.as_view(),
+        task_pages.TaskActionView.as_view(),
         {"action": "cancel"},
         name="task_cancel",
     ),

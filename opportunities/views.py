@@ -1,8 +1,8 @@
-"""The reps' opportunity pages: list, board, opportunity page and its actions, tasks.
+"""The reps' opportunity pages: list, board, opportunity page and its actions.
 
 Every view starts from what the user may see (``for_user``): another rep's
 opportunity is a 404 everywhere. Every state change is a POST to its own URL
-through a form that calls one service.
+through a form that calls one service. The task list is in ``task_pages``.
 """
 
 from django.contrib import messages
@@ -14,11 +14,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
@@ -39,7 +38,6 @@ from opportunities.models import (
     Opportunity,
     SalesQuote,
     Status,
-    Task,
 )
 from salescycles.models import SalesCycle, Stage
 
@@ -554,58 +552,3 @@ class DeleteView(OpportunityActionView):
     def act(self, opportunity):
         services.opportunity_delete(user=self.request.user, opportunity=opportunity)
         return HttpResponseRedirect(reverse("opportunities:list"))
-
-
-# -- tasks ------------------------------------------------------------------------
-
-
-class TaskListView(LoginRequiredMixin, ListView):
-    """My open tasks: today, overdue, upcoming (managers: everyone's)."""
-
-    template_name = "opportunities/task_list.html"
-    paginate_by = 50
-
-    def get_queryset(self):
-        today = timezone.localdate()
-        tasks = (
-            Task.objects.for_user(self.request.user)
-            .open()
-            .select_related("opportunity", "contact", "salesperson")
-            .order_by("date", "number")
-        )
-        when = self.request.GET.get("when")
-        if when == "today":
-            return tasks.filter(date=today)
-        if when == "overdue":
-            return tasks.filter(date__lt=today)
-        if when == "upcoming":
-            return tasks.filter(date__gt=today)
-        return tasks
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            when=self.request.GET.get("when", ""), today=timezone.localdate(), **kwargs
-        )
-
-
-class TaskActionView(LoginRequiredMixin, View):
-    http_method_names = ["post"]
-
-    def post(self, request, number, action):
-        task = get_object_or_404(Task.objects.for_user(request.user), number=number)
-        service, done = {
-            "complete": (services.task_complete, _("Task %(number)s is done.")),
-            "cancel": (services.task_cancel, _("Task %(number)s is cancelled.")),
-        }[action]
-        try:
-            service(user=request.user, task=task)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, done % {"number": task.number})
-        back = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(back)
-        return redirect("opportunities:tasks")
