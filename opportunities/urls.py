@@ -1,17 +1,17 @@
 from django.urls import path
 
-from opportunities import task_pages, views
+from opportunities import board_pages, task_pages, views
 
 app_name = "opportunities"
 
 urlpatterns = [
     path("", views.OpportunityListView.as_view(), name="list"),
     path("new/", views.OpportunityCreateView.as_view(), name="create"),
-    path("board/", views.BoardView.as_view(), name="board"),
-    path("board/<str:cycle>/", views.BoardView.as_view(), name="board_cycle"),
+    path("board/", board_pages.BoardView.as_view(), name="board"),
+    path("board/<str:cycle>/", board_pages.BoardView.as_view(), name="board_cycle"),
     path(
         "board/column/<int:stage>/",
-        views.BoardColumnView.as_view(),
+        board_pages.BoardColumnView.as_view(),
         name="board_column",
     ),
     path("tasks/", task_pages.TaskListView.as_view(), name="tasks"),
@@ -42,7 +42,7 @@ urlpatterns = [
     path("<str:number>/task/", views.TaskCreateView.as_view(), name="task"),
     path(
         "<str:number>/move-to/<int:stage>/",
-        views.MoveToStageView.as_view(),
+        board_pages.MoveToStageView.as_view(),
         name="move_to",
     ),
 ]

@@ -2,13 +2,14 @@
 
 Every view starts from what the user may see (``for_user``): another rep's
 opportunity is a 404 everywhere. Every state change is a POST to its own URL
-through a form that calls one service. The task list is in ``task_pages``.
+through a form that calls one service. The board is in ``board_pages``, the
+task list in ``task_pages``.
 """
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
@@ -39,7 +40,7 @@ from opportunities.models import (
     SalesQuote,
     Status,
 )
-from salescycles.models import SalesCycle, Stage
+from salescycles.models import Stage
 
 
 def visible_opportunities(user):
@@ -148,105 +149,6 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
         return context
 
 
-# -- board ------------------------------------------------------------------------
-
-
-class BoardView(LoginRequiredMixin, TemplateView):
-    template_name = "opportunities/board.html"
-
-    def get_context_data(self, **kwargs):
-        kwargs.pop("cycle", None)  # the URL's cycle code, read below
-        cycles = list(SalesCycle.objects.order_by("code"))
-        code = self.kwargs.get("cycle") or self.request.GET.get("cycle")
-        if code:
-            cycle = next((c for c in cycles if c.code == code), None)
-            if cycle is None:
-                raise Http404(_("No such sales cycle."))
-        else:
-            cycle = next((c for c in cycles if not c.blocked), None)
-        columns = (
-            selectors.board_columns(visible_opportunities(self.request.user), cycle)
-            if cycle
-            else []
-        )
-        return super().get_context_data(
-            cycles=cycles,
-            cycle=cycle,
-            columns=columns,
-            per_column=selectors.BOARD_CARDS_PER_COLUMN,
-            today=timezone.localdate(),
-            **kwargs,
-        )
-
-
-class BoardColumnView(LoginRequiredMixin, TemplateView):
-    """More cards of one column, for "show more"."""
-
-    template_name = "opportunities/_board_cards.html"
-
-    def get_context_data(self, **kwargs):
-        kwargs.pop("stage", None)  # the URL's stage id, read below
-        stage = get_object_or_404(Stage, pk=self.kwargs["stage"])
-        try:
-            offset = max(int(self.request.GET.get("offset", 0)), 0)
-        except ValueError:
-            offset = 0
-        limit = selectors.BOARD_CARDS_PER_COLUMN
-        cards = selectors.stage_cards(
-            visible_opportunities(self.request.user), stage, offset=offset, limit=limit
-        )
-        return super().get_context_data(
-            stage=stage,
-            cards=cards,
-            next_offset=offset + limit if len(cards) == limit else None,
-            today=timezone.localdate(),
-            **kwargs,
-        )
-
-
-class MoveToStageView(OpportunityMixin, View):
-    """A card dropped on a column: the update form for that move, or why not."""
-
-    def get(self, request, *args, **kwargs):
-        opportunity = self.get_opportunity()
-        stage = get_object_or_404(
-            Stage, pk=self.kwargs["stage"], cycle_id=opportunity.sales_cycle_id
-        )
-        board = reverse(
-            "opportunities:board_cycle", args=[opportunity.sales_cycle.code]
-        )
-        stages = list(opportunity.sales_cycle.stages.order_by("number"))
-        options = (
-            {}
-            if opportunity.is_closed
-            else moves.available(stages, opportunity.current_stage)
-        )
-        # The most direct move that leads there: next/previous before skip/jump.
-        order = [
-            moves.Move.START,
-            moves.Move.NEXT,
-            moves.Move.PREVIOUS,
-            moves.Move.SKIP,
-            moves.Move.JUMP_BACK,
-        ]
-        for move in order:
-            if any(target.pk == stage.pk for target in options.get(move, [])):
-                url = reverse("opportunities:advance", args=[opportunity.number])
-                return redirect(f"{url}?move={move}&target_stage={stage.pk}")
-        if stage.pk == opportunity.stage_id and not opportunity.is_closed:
-            reason = _("%(number)s already stands on stage %(stage)s.")
-        elif opportunity.is_closed:
-            reason = _("%(number)s is closed; it cannot move.")
-        else:
-            reason = _(
-                "%(number)s cannot move to stage %(stage)s from where it is: "
-                "only the next stage, the previous one, skippable stages and "
-                "a jump back are allowed."
-            )
-        messages.error(request, reason % {"number": opportunity.number, "stage": stage})
-        return redirect(board)
-
-
 # -- one opportunity --------------------------------------------------------------
 
 
@@ -347,6 +249,10 @@ class OpportunityEditView(OpportunityMixin, FormView):
         return super().form_invalid(form)
 
 
+# The keyword arguments a form on one opportunity takes besides its data.
+FORM_CONTEXT = ("opportunity", "user", "options", "stages", "prefix")
+
+
 class AdvanceView(ServiceFormView):
     """NAV's "Update opportunity": start, next, previous, skip, jump back, update."""
 
@@ -413,18 +319,69 @@ class AdvanceView(ServiceFormView):
             return ["opportunities/_advance_form.html"]
         return [self.template_name]
 
+    def post(self, request, *args, **kwargs):
+        if "refresh" in request.POST:
+            return self.refresh_defaults()
+        return super().post(request, *args, **kwargs)
+
+    def refresh_defaults(self):
+        """The defaults of the move and target chosen, from the date and value
+        the rep typed (the page without JavaScript; a POST, so the CSRF token
+        stays out of the URL)."""
+        typed = self.get_form()
+        typed.is_valid()  # what could be read of it is in cleaned_data
+        data = typed.cleaned_data
+        move, target = data.get("move"), data.get("target_stage")
+        if move not in self.move_options:
+            return self.render_to_response(self.get_context_data(form=typed))
+        targets = self.move_options[move]
+        if target not in targets:
+            target = moves.default_target(move, targets)
+        initial = services.advance_defaults(
+            self.get_opportunity(),
+            move,
+            target,
+            date_of_change=data.get("date_of_change"),
+        )
+        if data.get("estimated_value"):
+            initial["estimated_value"] = data["estimated_value"]
+        form = self.form_class(
+            initial={
+                **initial,
+                "move": move,
+                "target_stage": target.pk,
+                "version": data.get("version", self.get_opportunity().version),
+                "cancel_stage_tasks": data.get("cancel_stage_tasks", True),
+            },
+            **{k: v for k, v in self.get_form_kwargs().items() if k in FORM_CONTEXT},
+        )
+        return self.render_to_response(self.get_context_data(form=form))
+
     def form_invalid(self, form):
         stale = any(e.code == "stale" for e in form.non_field_errors().as_data())
         if stale:
-            # Show the new state, not the old form: the user decides again.
+            # Someone moved it meanwhile: the page shows its new state and
+            # keeps what the rep typed, against the new version, to send again.
+            del self._opportunity
+            for name in ("stages", "move_options"):
+                self.__dict__.pop(name, None)
+            data = self.request.POST.copy()
+            data["version"] = self.get_opportunity().version
+            form = self.form_class(
+                data=data,
+                **{
+                    k: v for k, v in self.get_form_kwargs().items() if k in FORM_CONTEXT
+                },
+            )
             messages.warning(
                 self.request,
                 _(
                     "Someone else changed this opportunity while you were editing. "
-                    "Here is its new state; nothing of yours was saved."
+                    "Here is its new state, with what you typed: check it and "
+                    "update again."
                 ),
             )
-            return redirect(self.get_success_url())
+            return self.render_to_response(self.get_context_data(form=form, stale=True))
         return super().form_invalid(form)
 
 

@@ -245,10 +245,14 @@ def advance_defaults(
     move: str,
     target: Stage,
     today: datetime.date | None = None,
+    date_of_change: datetime.date | None = None,
 ) -> dict:
-    """The values the update form proposes for a move to ``target``."""
+    """The values the update form proposes for a move to ``target``; from the
+    ``date_of_change`` the rep typed, when given (the close date follows it)."""
     last = active_entry(opportunity)
-    date = rules.default_date(rules.date_floor(opportunity, last), today)
+    date = date_of_change or rules.default_date(
+        rules.date_floor(opportunity, last), today
+    )
     return {
         "date_of_change": date,
         **_move_defaults(

@@ -495,17 +495,58 @@ def test_update_shows_the_rules_on_the_fields(rep_client, own):
     ]
 
 
-def test_a_stale_update_shows_the_new_state_instead(rep_client, own):
+def test_a_stale_update_shows_the_new_state_and_keeps_what_was_typed(rep_client, own):
+    # Issue 16: the page used to drop what the rep typed.
     opportunity = mine(own, in_progress=True)
     shown_version = opportunity.version
     post_move(rep_client, opportunity)  # someone else moved it meanwhile
 
     opportunity.version = shown_version
-    response = post_move(rep_client, opportunity, move="update")
+    response = post_move(rep_client, opportunity, move="update", estimated_value="3456")
 
-    assert response["Location"] == url("detail", opportunity.number)
+    assert response.status_code == 200
     assert "Someone else changed" in " ".join(messages_of(response))
     assert Opportunity.objects.get().entries.count() == 2
+    form = response.context["form"]
+    assert form["estimated_value"].value() == "3456"
+    assert form["version"].value() == Opportunity.objects.get().version
+    assert response.context["opportunity"].stage.number == 20  # the new state
+
+    again = {name: form[name].value() for name in ("move", "date_of_change")}
+    post_move(
+        rep_client,
+        Opportunity.objects.get(),
+        estimated_value="3456",
+        **again,
+    )
+    assert Opportunity.objects.get().estimated_value == Decimal(3456)
+
+
+def test_refresh_defaults_recomputes_from_what_was_typed_by_post(rep_client, own):
+    opportunity = mine(own, in_progress=True)  # at stage 10
+    page = rep_client.get(url("advance", opportunity.number)).text
+    assert 'formmethod="get"' not in page  # the CSRF token stays out of URLs
+    # A date the rep typed, not the default (today): the proposals follow it.
+    typed_date = opportunity.entries.get().date_of_change + datetime.timedelta(days=1)
+    assert typed_date < TODAY
+
+    response = post_move(
+        rep_client,
+        opportunity,
+        move="next",
+        estimated_value="7777",
+        chances_pct="55",
+        date_of_change=typed_date.isoformat(),
+        refresh="1",
+    )
+
+    assert response.status_code == 200
+    assert Opportunity.objects.get().entries.count() == 1  # nothing moved
+    initial = response.context["form"].initial
+    assert initial["estimated_value"] == Decimal("7777")
+    assert initial["date_of_change"] == typed_date
+    assert initial["chances_pct"] == Decimal(40)  # stage 20's, the move's target
+    assert initial["estimated_close_date"] == typed_date  # stage 20 has no formula
 
 
 # -- closing, reopening, deleting ------------------------------------------------
