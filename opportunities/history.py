@@ -4,7 +4,9 @@ An entry copies the opportunity's contact, company, salesperson and cycle at
 the moment it is written and carries the figures of that moment; the
 opportunity's current figures are always those of its active entry. The
 services write one entry at a time (``write_entry``); the importers and the
-data generator build many with ``entry_values`` and write them in bulk.
+data generator build many with ``entry_values`` (or ``new_entry``) and hand
+them to ``insert_entries`` or ``replace_histories``. Nothing else creates,
+changes or bulk-writes an entry: tests/test_architecture.py checks it.
 """
 
 import datetime
@@ -13,11 +15,13 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
+from crm.dataio import bulk
 from opportunities.models import (
     Action,
     CloseReason,
     Opportunity,
     OpportunityEntry,
+    Task,
     furthest_stage,
 )
 from salescycles.models import SalesCycle, Stage
@@ -130,6 +134,23 @@ def active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
     return opportunity.entries.filter(active=True).first()
 
 
+# The columns ``entry_values`` gives, in its order (bulk writers rely on it).
+ENTRY_COLUMNS = (
+    *COPIED,
+    "stage_id",
+    "previous_stage_id",
+    "date_of_change",
+    "active",
+    "date_closed",
+    "days_open",
+    "action_taken",
+    *FIGURES,
+    "close_reason_id",
+    "note",
+    "created_by_id",
+)
+
+
 def entry_values(
     copied: dict,
     *,
@@ -217,6 +238,43 @@ def write_entry(
         opportunity.furthest_stage = furthest_stage(opportunity.furthest_stage, stage)
     apply_figures(opportunity, figures)
     return entry
+
+
+def insert_entries(entries: list[tuple[int, dict]], *, now: datetime.datetime) -> int:
+    """Write built entries in bulk: ``(opportunity id, entry_values dict)``
+    pairs, the dicts as ``entry_values`` made them (and ``retire`` changed).
+
+    Returns the number of entries written.
+    """
+    if not entries:
+        return 0
+    if tuple(entries[0][1]) != ENTRY_COLUMNS:
+        raise ValueError("entries must be built by entry_values")
+    bulk.insert(
+        OpportunityEntry,
+        ("opportunity_id", *ENTRY_COLUMNS, "created_at"),
+        ((pk, *values.values(), now) for pk, values in entries),
+    )
+    return len(entries)
+
+
+def replace_histories(
+    opportunity_ids: list[int],
+    entries: list[OpportunityEntry],
+    *,
+    ids_per_query: int,
+    batch_size: int,
+) -> None:
+    """Put ``entries`` (built by ``new_entry``) in place of the whole history of
+    these opportunities, as an import of entries does. Tasks the old entries
+    made stay, no longer tied to an entry."""
+    for start in range(0, len(opportunity_ids), ids_per_query):
+        ids = opportunity_ids[start : start + ids_per_query]
+        Task.objects.filter(opportunity_entry__opportunity__in=ids).update(
+            opportunity_entry=None
+        )
+        OpportunityEntry.objects.filter(opportunity__in=ids).delete()
+    OpportunityEntry.objects.bulk_create(entries, batch_size=batch_size)
 
 
 def refresh_furthest_stages(*, cycle: SalesCycle) -> int:

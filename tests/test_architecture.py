@@ -187,3 +187,78 @@ def test_no_application_module_is_longer_than_600_lines():
         and (lines := len(path.read_text().splitlines())) > LONGEST
     }
     assert long == {}
+
+
+# One writer of the history (issue 16): only opportunities.history creates,
+# changes or bulk-writes entries; everyone else hands it what to write.
+HISTORY_WRITER = "opportunities.history"
+WRITES = {"create", "bulk_create", "update", "bulk_update", "get_or_create"}
+WRITES |= {"update_or_create", "save", "insert"}
+
+
+def _names_in(node: ast.AST) -> list[str]:
+    """The names and attributes along a call's receiver chain, outermost last:
+    ``OpportunityEntry.objects.filter(...).update`` gives
+    [OpportunityEntry, objects, filter, update]."""
+    names = []
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            names.append(node.id)
+            return names[::-1]
+        else:
+            return names[::-1]
+
+
+def entry_writes(source: str) -> list[int]:
+    """The lines of ``source`` that write history entries: an entry built
+    (``OpportunityEntry(...)``), a write through its manager or a reverse
+    ``entries`` manager, ``bulk.insert(OpportunityEntry, ...)``, or ``save``
+    on a name that says it is an entry."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        chain = _names_in(node)
+        method = chain[-1] if chain else ""
+        args = [a.id for a in node.args if isinstance(a, ast.Name)]
+        if (
+            chain == ["OpportunityEntry"]
+            or (method in WRITES and ("OpportunityEntry" in chain[:-1]))
+            or (method in WRITES and "entries" in chain[:-1])
+            or (method in WRITES and "OpportunityEntry" in args)
+            or (method == "save" and "entry" in (chain[-2] if len(chain) > 1 else ""))
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_entry_writes_are_found():
+    # Each form the check knows, planted: it must find every one.
+    planted = """
+OpportunityEntry(opportunity=o)
+OpportunityEntry.objects.bulk_create(rows)
+OpportunityEntry.objects.filter(active=True).update(active=False)
+opportunity.entries.create(action_taken="next")
+bulk.insert(OpportunityEntry, fields, rows)
+last_entry.save(update_fields=["active"])
+OpportunityEntry.objects.filter(active=True).count()
+opportunity.save()
+"""
+    assert entry_writes(planted) == [2, 3, 4, 5, 6, 7]
+
+
+def test_only_the_history_module_writes_entries():
+    writers = {
+        name: found
+        for name, path in MODULES.items()
+        if name != HISTORY_WRITER
+        and ".migrations." not in name
+        and (found := entry_writes(path.read_text()))
+    }
+    assert writers == {}
+    assert entry_writes(MODULES[HISTORY_WRITER].read_text())

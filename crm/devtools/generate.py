@@ -26,11 +26,11 @@ from django.utils import timezone
 from contacts.models import Contact, ContactType, Salesperson
 from crm.dataio import bulk
 from opportunities.history import (
-    COPIED,
     FIGURES,
     Figures,
     entry_values,
     figures_of,
+    insert_entries,
     retire,
 )
 from opportunities.models import (
@@ -272,13 +272,12 @@ class _Stories:
             for offset, pk in enumerate(ids):
                 opportunity, history = self._one(pk, start + offset)
                 opportunities.append(opportunity)
-                entries += [(pk, *entry.values(), self.now) for entry in history]
+                entries += [(pk, entry) for entry in history]
                 self._extras(opportunity, history, tasks, interactions)
             bulk.insert(Opportunity, OPPORTUNITY_FIELDS, opportunities)
-            bulk.insert(OpportunityEntry, ENTRY_FIELDS, entries)
             bulk.insert(Task, TASK_FIELDS, tasks)
             bulk.insert(Interaction, INTERACTION_FIELDS, interactions)
-            self.entry_count += len(entries)
+            self.entry_count += insert_entries(entries, now=self.now)
             self.task_count += len(tasks)
             self.interaction_count += len(interactions)
 
@@ -469,23 +468,6 @@ OPPORTUNITY_FIELDS = (
     "version",
     "created_at",
     "updated_at",
-)
-ENTRY_FIELDS = (
-    "opportunity_id",
-    *COPIED,
-    "stage_id",
-    "previous_stage_id",
-    "date_of_change",
-    "active",
-    "date_closed",
-    "days_open",
-    "action_taken",
-    *FIGURES[:5],
-    "estimated_close_date",
-    "close_reason_id",
-    "note",
-    "created_by_id",
-    "created_at",
 )
 TASK_FIELDS = (
     "number",

@@ -18,14 +18,20 @@ from crm.dataio import (
     rule_message,
 )
 from opportunities import rules
-from opportunities.history import FIGURES, Figures, apply_figures, new_entry, retire
+from opportunities.history import (
+    FIGURES,
+    Figures,
+    apply_figures,
+    new_entry,
+    replace_histories,
+    retire,
+)
 from opportunities.models import (
     Action,
     CloseReason,
     Opportunity,
     OpportunityEntry,
     Status,
-    Task,
     furthest_stage,
 )
 from salescycles.models import SalesCycle, Stage
@@ -369,15 +375,12 @@ class OpportunityEntryImporter(Importer):
         opp.version += 1
 
     def write(self, rows):
-        ids = [o.pk for o in self.opportunities]
-        for start in range(0, len(ids), IN_CHUNK):
-            chunk = ids[start : start + IN_CHUNK]
-            # Tasks made by the old entries stay, no longer tied to an entry.
-            Task.objects.filter(opportunity_entry__opportunity__in=chunk).update(
-                opportunity_entry=None
-            )
-            OpportunityEntry.objects.filter(opportunity__in=chunk).delete()
-        OpportunityEntry.objects.bulk_create(self.entries, batch_size=BATCH)
+        replace_histories(
+            [o.pk for o in self.opportunities],
+            self.entries,
+            ids_per_query=IN_CHUNK,
+            batch_size=BATCH,
+        )
         Opportunity.objects.bulk_update(
             self.opportunities,
             [

@@ -32,6 +32,7 @@ from opportunities.history import (
     apply_figures,
     entry_values,
     figures_of,
+    insert_entries,
     retire,
 )
 from opportunities.models import (
@@ -423,7 +424,7 @@ class OpportunityImporter(Importer):
         opportunities, entries = [], []
         for row, pk in zip(new, ids, strict=True):
             opportunities.append((pk, *row.new.values(), now, now))
-            entries += [(pk, *entry.values(), now) for entry in row.entries]
+            entries += [(pk, entry) for entry in row.entries]
         if opportunities:
             # Every row's values come in the same order: that of the dicts
             # _plan_new and entry_values build.
@@ -433,11 +434,5 @@ class OpportunityImporter(Importer):
                 ("id", *first.new, "created_at", "updated_at"),
                 opportunities,
             )
-        if entries:
-            first = next(r for r in new if r.entries)
-            bulk.insert(
-                OpportunityEntry,
-                ("opportunity_id", *first.entries[0], "created_at"),
-                entries,
-            )
+        insert_entries(entries, now=now)
         self.update([r for r in rows if r.changed])
