@@ -30,13 +30,8 @@ class ContactFilter(django_filters.FilterSet):
         form = FilterBarForm
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(
-            Q(number__istartswith=value)
-            | Q(name__icontains=value)
-            | Q(email__icontains=value)
-            | Q(city__istartswith=value)
-        )
+        # The same match as the menu bar's search.
+        return queryset.matching(value)
 
     def filter_company(self, queryset, name, value):
         value = value.strip()

@@ -8,6 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.textsearch import ranked, text_match
+
+# The columns a search reads (crm migration 0003 indexes the contacts' ones).
+SALESPERSON_SEARCHED = ("code", "name", "email", "phone")
+CONTACT_SEARCHED = ("number", "name", "email", "phone", "mobile", "city")
+
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
@@ -15,6 +21,14 @@ class SalespersonQuerySet(models.QuerySet):
     def active(self):
         """Salespeople who may be given new opportunities."""
         return self.filter(blocked=False)
+
+    def matching(self, query: str):
+        """Salespeople whose code, name, e-mail or phone contains ``query``."""
+        return self.filter(text_match(query, SALESPERSON_SEARCHED, number="code"))
+
+    def search(self, query: str):
+        """``matching``, best match first (``crm.textsearch.ranked``)."""
+        return ranked(self.matching(query), query, number="code", prefixed=("name",))
 
 
 class Salesperson(models.Model):
@@ -70,6 +84,15 @@ class ContactQuerySet(models.QuerySet):
     def companies(self):
         """Company-type contacts."""
         return self.filter(type=ContactType.COMPANY)
+
+    def matching(self, query: str):
+        """Contacts whose number, name, e-mail, phones or city contain ``query``
+        (case and accents ignored)."""
+        return self.filter(text_match(query, CONTACT_SEARCHED, number="number"))
+
+    def search(self, query: str):
+        """``matching``, best match first (``crm.textsearch.ranked``)."""
+        return ranked(self.matching(query), query, number="number", prefixed=("name",))
 
 
 class Contact(models.Model):

@@ -1,13 +1,5 @@
 """Reads of contacts: the search the contact picker and the list use."""
 
-from django.db.models import (
-    Case,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
-
 from contacts.models import Contact, ContactType
 
 SEARCH_LIMIT = 20
@@ -16,30 +8,15 @@ SEARCH_LIMIT = 20
 def contact_search(
     *, query: str, type: str | None = None, limit: int = SEARCH_LIMIT
 ) -> list[Contact]:
-    """Contacts matching ``query``: exact number, then prefixes, then the rest.
-
-    Prefix matches on number and name come first (what people type), a match
-    anywhere in the name after them; ties sort by name.
-    """
-    query = query.strip()
-    if not query:
+    """Contacts matching ``query`` as every search matches (number, name,
+    e-mail, phones; case and accents ignored): the exact number first, then
+    numbers and names that start with it, then the rest; ties by name."""
+    if not query.strip():
         return []
-    contacts = Contact.objects.select_related("company")
+    contacts = Contact.objects.search(query).select_related("company")
     if type in ContactType.values:
         contacts = contacts.filter(type=type)
-    prefix = Q(number__istartswith=query) | Q(name__istartswith=query)
-    return list(
-        contacts.filter(prefix | Q(name__icontains=query))
-        .annotate(
-            rank=Case(
-                When(number__iexact=query, then=Value(0)),
-                When(prefix, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("rank", "name", "number")[:limit]
-    )
+    return list(contacts[:limit])
 
 
 def contact_label(contact: Contact) -> str:

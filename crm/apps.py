@@ -8,4 +8,8 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that make a change of role take effect at once.
-        from crm import permissions  # noqa: F401
+        # Registers SQLite's crm_fold on every new connection.
+        from crm import (
+            permissions,  # noqa: F401
+            textsearch,  # noqa: F401
+        )

@@ -7,9 +7,11 @@ from django.urls import include, path
 from contacts import urls as contact_urls
 from crm.reports.home import HomeView
 from opportunities import contact_pages
+from opportunities.search_pages import SearchView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("search/", SearchView.as_view(), name="search"),
     path("statistics/", include("crm.reports.urls")),
     path("opportunities/", include("opportunities.urls")),
     # The contacts' own pages, then those of a contact or salesperson with

@@ -17,6 +17,7 @@ from opportunities.models import (
     Opportunity,
     Status,
 )
+from opportunities.search import opportunity_matching
 from salescycles.models import Priority, SalesCycle, Stage
 
 # The status filter's two group choices, besides the four statuses themselves.
@@ -144,13 +145,7 @@ class OpportunityFilter(django_filters.FilterSet):
             del self.filters["salesperson"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(description__icontains=value)
-            | Q(contact__name__icontains=value)
-            | Q(contact_company__name__icontains=value)
-        )
+        return opportunity_matching(queryset, value)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=STATUS_FILTER_GROUPS.get(value, [value]))

@@ -44,6 +44,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep", action="store_true", help="Keep the last size's data."
         )
+        parser.add_argument(
+            "--only",
+            default="",
+            help="Measure only the pages whose name contains this (e.g. search).",
+        )
 
     def handle(self, *args, **options):
         sizes = [int(size) for size in options["sizes"].split(",")]
@@ -67,9 +72,10 @@ class Command(BaseCommand):
                     f"{size:,} opportunities generated in "
                     f"{time.monotonic() - started:.1f} s; measuring"
                 )
-                for page, figures in self.measure(options["repeat"]).items():
+                measured = self.measure(options["repeat"], options["only"])
+                for page, figures in measured.items():
                     results.setdefault(page, {})[size] = figures
-                rates[size] = self.updates_per_second()
+                rates[size] = 0 if options["only"] else self.updates_per_second()
         finally:
             if not options["keep"]:
                 generate.remove()
@@ -83,13 +89,14 @@ class Command(BaseCommand):
             elif "ANALYZE" in statement:
                 cursor.execute("ANALYZE")
 
-    def measure(self, repeat: int) -> dict[str, tuple[float, int]]:
+    def measure(self, repeat: int, only: str = "") -> dict[str, tuple[float, int]]:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(get_user_model().objects.get(username="gmanager"))
         running = Opportunity.objects.filter(status=Status.IN_PROGRESS)
         busiest = running.order_by("-version", "number").first()
         salesperson = busiest.salesperson_id
         today = timezone.localdate().isoformat()
+        search = reverse("search")
         pages = {
             "home": reverse("home"),
             "list": reverse("opportunities:list"),
@@ -106,9 +113,17 @@ class Command(BaseCommand):
             "statistics: close reasons": reverse("statistics:close_reasons"),
             "matrix": reverse("statistics:matrix"),
             "matrix by contact": reverse("statistics:matrix") + "?rows=contact",
+            # The generated contacts are "Company 1234 Oy" and their persons.
+            "search: a number": f"{search}?q={busiest.number}",
+            "search: a name": f"{search}?q=company+1234",
+            "search: two letters (numbers only)": f"{search}?q=oy",
+            "search: a word in every company name": f"{search}?q=company",
+            "list, searched": reverse("opportunities:list") + "?q=company+1234",
         }
         results = {}
         for name, path in pages.items():
+            if only not in name:
+                continue
             results[name] = self.time(
                 repeat, lambda path=path: client.get(path, secure=True)
             )
@@ -146,8 +161,10 @@ class Command(BaseCommand):
                 secure=True,
             )
 
-        results["update (POST)"] = self.time(repeat, update, expect=302)
-        results["close (POST)"] = self.time(repeat, close, expect=302)
+        if only in "update (POST)":
+            results["update (POST)"] = self.time(repeat, update, expect=302)
+        if only in "close (POST)":
+            results["close (POST)"] = self.time(repeat, close, expect=302)
         return results
 
     @staticmethod
