@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contacts import services
+from contacts.duplicates import possible_duplicates
 from contacts.models import Contact, Salesperson
 
 CONTACT_FIELDS = [
@@ -46,7 +47,21 @@ class CompanyPickerWidget(forms.TextInput):
 
 
 class ContactForm(forms.ModelForm):
-    """Create or edit a contact through ``contact_create`` / ``contact_update``."""
+    """Create or edit a contact through ``contact_create`` / ``contact_update``.
+
+    A new name, e-mail or phone that another contact already has is refused
+    once, with links to the contacts it matches (``duplicates``), until the
+    user ticks "save anyway".
+    """
+
+    # The fields whose change makes the form look for duplicates again.
+    IDENTIFYING = ("name", "email", "phone", "mobile")
+
+    save_anyway = forms.BooleanField(
+        label=_("Save anyway: it is not one of these"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Contact
@@ -70,8 +85,31 @@ class ContactForm(forms.ModelForm):
             self.fields["version"] = forms.IntegerField(
                 widget=forms.HiddenInput, initial=self.instance.version, required=False
             )
+        self.duplicates: list[Contact] = []
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean(self):
+        cleaned = super().clean()
+        identifying = [name for name in self.IDENTIFYING if name in self.changed_data]
+        if self.errors or not identifying or cleaned.get("save_anyway"):
+            return cleaned
+        self.duplicates = possible_duplicates(
+            name=cleaned.get("name") or "",
+            email=cleaned.get("email") or "",
+            phones=(cleaned.get("phone") or "", cleaned.get("mobile") or ""),
+            exclude_pk=self.instance.pk,
+        )
+        if self.duplicates:
+            self.fields["save_anyway"].widget = forms.CheckboxInput()
+            raise ValidationError(
+                _(
+                    "This may be a contact you already have: check the ones below, "
+                    'or tick "Save anyway".'
+                ),
+                code="possible_duplicate",
+            )
+        return cleaned
 
     def _post_clean(self):
         # The services validate, with their own error codes; the model's

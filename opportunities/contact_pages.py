@@ -10,13 +10,21 @@ that namespace) but live here: contacts sit below opportunities and do not
 import them, and what these pages show is mostly opportunities.
 """
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.urls import path
-from django.views.generic import DetailView, ListView
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView
 
+from contacts.duplicates import possible_duplicates
 from contacts.models import Contact, ContactType, Salesperson
-from opportunities import selectors, statistics
+from opportunities import selectors, services, statistics
+from opportunities.forms import ContactMergeForm
 from opportunities.models import Opportunity
 
 # Pages show this many opportunities or persons and link to the full list.
@@ -101,10 +109,63 @@ class SalespersonDetailView(LoginRequiredMixin, DetailView):
         return context
 
 
+class ContactMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """A manager merges this contact into another one (duplicates): first the
+    choice, then a confirmation that says what moves, then the merge."""
+
+    permission_required = "contacts.delete_contact"
+    form_class = ContactMergeForm
+    template_name = "contacts/contact_merge.html"
+
+    @cached_property
+    def merged(self) -> Contact:
+        # Looked up after the sign-in and permission checks of dispatch.
+        return get_object_or_404(
+            Contact.objects.select_related("company"), number=self.kwargs["number"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(merged=self.merged, **kwargs)
+        if "kept" not in context:
+            context["suggested"] = possible_duplicates(
+                name=self.merged.name,
+                email=self.merged.email,
+                phones=(self.merged.phone, self.merged.mobile),
+                exclude_pk=self.merged.pk,
+            )
+        return context
+
+    def form_valid(self, form):
+        kept = form.cleaned_data["kept"]
+        if not form.cleaned_data["confirm"]:
+            form.confirming()
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form,
+                    kept=kept,
+                    counts=services.contact_merge_counts(self.merged),
+                )
+            )
+        try:
+            kept = services.contact_merge(
+                user=self.request.user, kept=kept, merged=self.merged
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(merged)s is merged into %(kept)s.")
+            % {"merged": self.merged.number, "kept": kept},
+        )
+        return HttpResponseRedirect(reverse("contacts:detail", args=[kept.number]))
+
+
 urlpatterns = [
     path("salespeople/", SalespersonListView.as_view(), name="salespeople"),
     path(
         "salespeople/<str:code>/", SalespersonDetailView.as_view(), name="salesperson"
     ),
+    path("<str:number>/merge/", ContactMergeView.as_view(), name="merge"),
     path("<str:number>/", ContactDetailView.as_view(), name="detail"),
 ]

@@ -210,6 +210,32 @@ class ContactChoiceField(forms.ModelChoiceField):
         return super().has_changed(initial, data)
 
 
+class ContactMergeForm(forms.Form):
+    """The contact to keep when merging a duplicate into it; sent twice, the
+    second time confirmed."""
+
+    kept = ContactChoiceField(
+        label=_("Merge into"),
+        queryset=Contact.objects.all(),
+        help_text=_("The contact that stays; this one is deleted."),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Continue")))
+
+    def confirming(self) -> None:
+        """Ask for the confirmation: the same choice, sent confirmed."""
+        self.data = self.data.copy()
+        self.data["confirm"] = "True"
+        self.fields["kept"].widget = forms.HiddenInput()
+        self.data["kept"] = self.cleaned_data["kept"].pk
+        self.helper.inputs = []
+        self.helper.add_input(Submit("submit", _("Merge"), css_class="btn-danger"))
+
+
 class OpportunityForm(ServiceFormMixin, forms.ModelForm):
     """Create or edit an opportunity through the services."""
 

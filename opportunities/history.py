@@ -5,7 +5,8 @@ the moment it is written and carries the figures of that moment; the
 opportunity's current figures are always those of its active entry. The
 services write one entry at a time (``write_entry``); the importers and the
 data generator build many with ``entry_values`` (or ``new_entry``) and hand
-them to ``insert_entries`` or ``replace_histories``. Nothing else creates,
+them to ``insert_entries`` or ``replace_histories``; a merge of two contacts
+re-points the entries (``follow_merged_contact``). Nothing else creates,
 changes or bulk-writes an entry: tests/test_architecture.py checks it.
 """
 
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
+from contacts.models import Contact
 from crm.dataio import bulk
 from opportunities.models import (
     Action,
@@ -275,6 +277,16 @@ def replace_histories(
         )
         OpportunityEntry.objects.filter(opportunity__in=ids).delete()
     OpportunityEntry.objects.bulk_create(entries, batch_size=batch_size)
+
+
+def follow_merged_contact(*, merged: Contact, kept: Contact) -> int:
+    """Make the entries that name ``merged`` (as contact or contact company)
+    name ``kept``: two records of one customer become one, and the history
+    reads as if it had always been the one kept. Returns the entries changed."""
+    changed = OpportunityEntry.objects.filter(contact=merged).update(contact=kept)
+    return changed + OpportunityEntry.objects.filter(contact_company=merged).update(
+        contact_company=kept
+    )
 
 
 def refresh_furthest_stages(*, cycle: SalesCycle) -> int:

@@ -17,6 +17,7 @@ from opportunities.services.closing import (
     opportunity_close,
     opportunity_reopen,
 )
+from opportunities.services.contacts import contact_merge, contact_merge_counts
 from opportunities.services.editing import (
     opportunity_change_contact,
     opportunity_change_salesperson,
@@ -39,6 +40,8 @@ __all__ = [
     "advance_defaults",
     "close_reason_delete",
     "close_reason_save",
+    "contact_merge",
+    "contact_merge_counts",
     "interaction_log",
     "opportunity_advance",
     "opportunity_change_contact",
