@@ -1,8 +1,11 @@
-"""Writes for the shared setup: number series."""
+"""Writes for the shared setup: number series, the lists' saved views."""
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
-from crm.models import NumberSeries
+from crm.audit import delete_logged, save_logged
+from crm.models import DefaultView, NumberSeries, SavedView
 
 # The series the apps use, created on first use (and by a data migration).
 DEFAULT_SERIES = {
@@ -45,3 +48,37 @@ def number_series_take(
 def number_series_next(*, code: str, model: type[models.Model]) -> str:
     """Draw the next number of a series (see ``number_series_take``)."""
     return number_series_take(code=code, model=model)[0]
+
+
+def saved_view_save(
+    *, user, page: str, name: str, query: str, shared: bool = False
+) -> SavedView:
+    """Save a list's filters under ``name`` (the user's view of that name on
+    that page is overwritten). Only a user with ``crm.share_savedview`` (the
+    sales managers) may share a view with everyone."""
+    if shared and not user.has_perm("crm.share_savedview"):
+        raise ValidationError(
+            _("Only a sales manager can share a view with everyone."),
+            code="share_not_allowed",
+        )
+    view = SavedView.objects.filter(owner=user, page=page, name=name.strip()).first()
+    view = view or SavedView(owner=user, page=page, name=name.strip())
+    view.query, view.shared = query, shared
+    return save_logged(view, user=user)
+
+
+def saved_view_delete(*, user, view: SavedView) -> None:
+    """Delete one of the user's own saved views."""
+    if view.owner_id != user.pk:
+        raise ValidationError(
+            _("Only its owner can delete a saved view."), code="not_the_owner"
+        )
+    delete_logged(view, user=user)
+
+
+def default_view_set(*, user, page: str, name: str, query: str) -> DefaultView:
+    """Make ``query`` the filters the user's list ``page`` opens with."""
+    default, _created = DefaultView.objects.update_or_create(
+        user=user, page=page, defaults={"name": name, "query": query}
+    )
+    return default

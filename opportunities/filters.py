@@ -18,14 +18,47 @@ from opportunities.models import (
     Status,
 )
 from opportunities.search import opportunity_matching
+from opportunities.statistics import add_months, quarter_of
 from salescycles.models import Priority, SalesCycle, Stage
 
 # The status filter's two group choices, besides the four statuses themselves.
 STATUS_FILTER_GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 
+# Periods that move with today, so that a saved view stays current.
+PERIODS = [
+    ("month", _("This month")),
+    ("quarter", _("This quarter")),
+    ("year", _("This year")),
+]
+
+
+def period_bounds(
+    period: str, today: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of this month, quarter or year."""
+    if period == "month":
+        return today.replace(day=1), add_months(today, 1) - datetime.timedelta(days=1)
+    if period == "quarter":
+        return quarter_of(today)
+    return datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
+
+
+class StageSelect(forms.Select):
+    """Stage options that name their cycle (``data-cycle``), so that the page
+    can offer only the chosen cycle's stages (static/js/crm.js)."""
+
+    def create_option(self, name, value, label, selected, index, **kwargs):
+        option = super().create_option(name, value, label, selected, index, **kwargs)
+        if value:
+            # Written by templates/django/forms/widgets/select.html.
+            option["cycle"] = value.instance.cycle_id
+        return option
+
 
 class StageChoiceFilter(django_filters.ModelChoiceFilter):
     class field_class(forms.ModelChoiceField):  # noqa: N801 - django-filter's name
+        widget = StageSelect
+
         def label_from_instance(self, obj):
             return f"{obj.cycle.code} · {obj.number} {obj.description}"
 
@@ -55,6 +88,16 @@ class OpportunityFilter(django_filters.FilterSet):
         label=_("Due"),
         method="filter_due",
         choices=[("week", _("In the next 7 days")), ("overdue", _("Overdue"))],
+    )
+    # The user's own as a salesperson (a manager's too): "My deals ...".
+    mine = django_filters.ChoiceFilter(
+        method="filter_mine", choices=[("1", "1")], widget=forms.HiddenInput
+    )
+    closing = django_filters.ChoiceFilter(
+        label=_("Closing"), method="filter_closing", choices=PERIODS
+    )
+    closed_in = django_filters.ChoiceFilter(
+        label=_("Closed in"), method="filter_closed_in", choices=PERIODS
     )
     salesperson = django_filters.ModelChoiceFilter(
         label=_("Salesperson"), queryset=Salesperson.objects.all()
@@ -156,6 +199,17 @@ class OpportunityFilter(django_filters.FilterSet):
         if value == "overdue":
             return queryset.filter(estimated_close_date__lt=today)
         return queryset.closing_between(today, today + datetime.timedelta(days=7))
+
+    def filter_mine(self, queryset, name, value):
+        user = self.request.user if self.request else None
+        return queryset.filter(salesperson__user=user) if user else queryset.none()
+
+    def filter_closing(self, queryset, name, value):
+        return queryset.closing_between(*period_bounds(value, timezone.localdate()))
+
+    def filter_closed_in(self, queryset, name, value):
+        start, end = period_bounds(value, timezone.localdate())
+        return queryset.filter(date_closed__range=(start, end))
 
     def filter_contact(self, queryset, name, value):
         return queryset.filter(Q(contact_id=value) | Q(contact_company_id=value))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opportunities import board_pages, task_pages, views
+from opportunities import board_pages, saved_view_pages, task_pages, views
 
 app_name = "opportunities"
 
@@ -15,6 +15,18 @@ urlpatterns = [
         name="board_column",
     ),
     path("tasks/", task_pages.TaskListView.as_view(), name="tasks"),
+    # Before the opportunity's own pages: "views" could be a number.
+    path("views/save/", saved_view_pages.SavedViewSaveView.as_view(), name="view_save"),
+    path(
+        "views/default/",
+        saved_view_pages.DefaultViewSetView.as_view(),
+        name="view_default",
+    ),
+    path(
+        "views/<int:pk>/delete/",
+        saved_view_pages.SavedViewDeleteView.as_view(),
+        name="view_delete",
+    ),
     path(
         "tasks/<str:number>/complete/",
         task_pages.TaskActionView.as_view(),

@@ -22,7 +22,15 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from contacts.models import Contact
-from opportunities import deleting, history, moves, rules, selectors, services
+from opportunities import (
+    deleting,
+    history,
+    moves,
+    rules,
+    saved_views,
+    selectors,
+    services,
+)
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
@@ -40,6 +48,7 @@ from opportunities.models import (
     SalesQuote,
     Status,
 )
+from opportunities.saved_view_pages import SavedViewForm
 from salescycles.models import Stage
 
 
@@ -121,6 +130,15 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
         )
 
     def get(self, request, *args, **kwargs):
+        if request.GET.get("view") == "default":
+            # The menu's link: the user's default view (else the open ones).
+            return saved_views.list_redirect(saved_views.default_query(request.user))
+        if any(not value.strip() for value in request.GET.values()):
+            # An empty filter leaves no empty parameter in the address.
+            kept = request.GET.copy()
+            for name, values in request.GET.lists():
+                kept.setlist(name, [v for v in values if v.strip()])
+            return saved_views.list_redirect(kept.urlencode())
         if request.GET.get("format") == "csv":
             filterset = self.get_filterset(self.get_filterset_class())
             return opportunities_csv_response(
@@ -130,7 +148,10 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         self.totals = selectors.list_totals(queryset)
-        return super().paginate_queryset(queryset, page_size)
+        paginator = self.get_paginator(queryset, page_size)
+        # A page past the end (an old link, a shorter list) shows the last one.
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
@@ -146,6 +167,21 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
         context["query_without_order"] = query.urlencode()
         context["totals"] = self.totals
         context["ordering"] = self.request.GET.get("o", "")
+        filters = saved_views.filters_of(self.request.GET)
+        context["active_filters"] = len(
+            [name for name in self.request.GET if name not in ("o", "view", "page")]
+        )
+        context["shipped_views"] = saved_views.shipped_views(self.request.user)
+        context["saved_views"] = saved_views.saved_views(self.request.user)
+        context["current_view"] = next(
+            (
+                view
+                for view in [*context["shipped_views"], *context["saved_views"]]
+                if view.query == filters
+            ),
+            None,
+        )
+        context["view_form"] = SavedViewForm(user=self.request.user, query=filters)
         return context
 
 
