@@ -1,6 +1,12 @@
 from django.urls import path
 
-from opportunities import board_pages, saved_view_pages, task_pages, views
+from opportunities import (
+    board_pages,
+    bulk_pages,
+    saved_view_pages,
+    task_pages,
+    views,
+)
 
 app_name = "opportunities"
 
@@ -15,7 +21,8 @@ urlpatterns = [
         name="board_column",
     ),
     path("tasks/", task_pages.TaskListView.as_view(), name="tasks"),
-    # Before the opportunity's own pages: "views" could be a number.
+    # Before the opportunity's own pages: "views" or "bulk" could be a number.
+    path("bulk/", bulk_pages.BulkView.as_view(), name="bulk"),
     path("views/save/", saved_view_pages.SavedViewSaveView.as_view(), name="view_save"),
     path(
         "views/default/",

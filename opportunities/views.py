@@ -31,6 +31,7 @@ from opportunities import (
     selectors,
     services,
 )
+from opportunities.bulk_pages import bulk_actions
 from opportunities.exports import opportunities_csv_response
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
@@ -182,6 +183,8 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
             None,
         )
         context["view_form"] = SavedViewForm(user=self.request.user, query=filters)
+        context["filters"] = filters
+        context["bulk_actions"] = bulk_actions(self.request.user)
         return context
 
 

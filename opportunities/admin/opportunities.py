@@ -6,7 +6,7 @@ change only through the services' moves.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import ServiceAdmin
-from opportunities import deleting, services
+from opportunities import bulk, deleting, services
 from opportunities.exports import opportunities_csv_response
 from opportunities.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.models import (
@@ -188,19 +188,15 @@ class StageListFilter(admin.SimpleListFilter):
 
 def _apply_to_each(modeladmin, request, queryset, service, done_message) -> None:
     """Run a service on each chosen opportunity; report successes and refusals."""
-    done = 0
-    for opportunity in queryset.order_by("number"):
-        try:
-            service(opportunity)
-        except (ValidationError, PermissionDenied) as error:
-            text = " ".join(getattr(error, "messages", [str(error)]))
-            modeladmin.message_user(
-                request, f"{opportunity.number}: {text}", messages.ERROR
-            )
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+    outcome = bulk.apply_to_each(queryset.order_by("number"), service)
+    for opportunity, reason in outcome.refused:
+        modeladmin.message_user(
+            request, f"{opportunity.number}: {reason}", messages.ERROR
+        )
+    if outcome.done:
+        modeladmin.message_user(
+            request, done_message(len(outcome.done)), messages.SUCCESS
+        )
 
 
 def _action_form(modeladmin, request, queryset, form_class, title, submit_label):

@@ -28,6 +28,7 @@ from opportunities.services.editing import (
 )
 from opportunities.services.records import (
     interaction_log,
+    opportunity_cancel_open_tasks,
     sales_quote_create,
     task_cancel,
     task_complete,
@@ -44,6 +45,7 @@ __all__ = [
     "contact_merge_counts",
     "interaction_log",
     "opportunity_advance",
+    "opportunity_cancel_open_tasks",
     "opportunity_change_contact",
     "opportunity_change_salesperson",
     "opportunity_close",

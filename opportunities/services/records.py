@@ -195,6 +195,20 @@ def task_cancel(*, user, task: Task, on: datetime.date | None = None) -> Task:
     )
 
 
+def opportunity_cancel_open_tasks(*, user, opportunity: Opportunity) -> int:
+    """Cancel every open task of an opportunity, in one transaction; the number
+    cancelled."""
+    with transaction.atomic():
+        tasks = list(
+            Task.objects.select_for_update()
+            .filter(opportunity=opportunity, closed=False)
+            .order_by("number")
+        )
+        for task in tasks:
+            task_cancel(user=user, task=task)
+    return len(tasks)
+
+
 def interaction_log(
     *,
     user,

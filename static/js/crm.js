@@ -55,3 +55,12 @@ window.addEventListener("pageshow", () => {
     field.disabled = false;
   });
 });
+
+// A header checkbox ticks every row's checkbox of its name on the page.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-check-all]");
+  if (!all) return;
+  document.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`).forEach((box) => {
+    box.checked = all.checked;
+  });
+});
