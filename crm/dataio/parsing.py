@@ -11,6 +11,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from crm.spreadsheets import unescape_text
+
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 TRUE = {"yes", "true", "1", "kyllä", "y", "k"}
@@ -54,6 +56,12 @@ def normalize_header(text: str) -> str:
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DIGITS = re.compile(r"^[+-]?(\d+)(\.\d+)?$")
+
+
+def parse_text(text: str) -> str:
+    """The text without surrounding spaces or the mark export_data put before
+    a formula-like text (crm/spreadsheets.py)."""
+    return unescape_text(text.strip())
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -24,6 +24,7 @@ from crm.dataio.parsing import (
     parse_boolean,
     parse_decimal,
     parse_integer,
+    parse_text,
 )
 
 # Imports are audited here, written or not (with the user when one is named).
@@ -49,8 +50,8 @@ def read_rows(
         columns = _match_header(importer, header, options)
         parse_date = date_parser(options.date_format)
         parsers = {
-            "text": str.strip,
-            "ref": str.strip,
+            "text": parse_text,
+            "ref": parse_text,
             "decimal": parse_decimal,
             "integer": parse_integer,
             "boolean": parse_boolean,
