@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from contacts import urls as contact_urls
 from crm.reports.home import HomeView
+from crm.signin import SignInView
 from opportunities import contact_pages
 from opportunities.search_pages import SearchView
 
@@ -27,7 +28,7 @@ urlpatterns = [
     ),
     # Signing in and out and changing one's password; no password reset by
     # e-mail (managers reset passwords in the admin).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

@@ -18,6 +18,8 @@ from opportunities import moves, selectors
 from opportunities.views import OpportunityMixin, visible_opportunities
 from salescycles.models import SalesCycle, Stage
 
+MAX_OFFSET = 2**31  # far past any column's cards
+
 
 class BoardView(LoginRequiredMixin, TemplateView):
     template_name = "opportunities/board.html"
@@ -56,9 +58,12 @@ class BoardColumnView(LoginRequiredMixin, TemplateView):
         kwargs.pop("stage", None)  # the URL's stage id, read below
         stage = get_object_or_404(Stage, pk=self.kwargs["stage"])
         try:
-            offset = max(int(self.request.GET.get("offset", 0)), 0)
+            offset = int(self.request.GET.get("offset", 0))
         except ValueError:
             offset = 0
+        # Past the last card is an empty column, whatever the number: a query
+        # cannot take an offset beyond a 64-bit integer.
+        offset = min(max(offset, 0), MAX_OFFSET)
         limit = selectors.BOARD_CARDS_PER_COLUMN
         cards = selectors.stage_cards(
             visible_opportunities(self.request.user), stage, offset=offset, limit=limit

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from crm.spreadsheets import spreadsheet_cell
 from opportunities.models import Opportunity
 
 # (header, value of a row); rows come from Opportunity.objects.for_list().
@@ -41,7 +42,7 @@ def opportunity_rows(opportunities: Iterable[Opportunity]) -> Iterable[list]:
     """The header and one row per opportunity."""
     yield [str(header) for header, _value in COLUMNS]
     for opportunity in opportunities:
-        yield [value(opportunity) for _header, value in COLUMNS]
+        yield [spreadsheet_cell(value(opportunity)) for _header, value in COLUMNS]
 
 
 def opportunities_csv_response(queryset: QuerySet, filename: str) -> HttpResponse:

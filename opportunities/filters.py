@@ -12,6 +12,7 @@ from contacts.models import Salesperson
 from crm.filter_bar import FilterBarForm
 from opportunities.models import (
     CLOSED_STATUSES,
+    MONEY,
     OPEN_STATUSES,
     CloseReason,
     Opportunity,
@@ -20,6 +21,17 @@ from opportunities.models import (
 from opportunities.search import opportunity_matching
 from opportunities.statistics import add_months, quarter_of
 from salescycles.models import Priority, SalesCycle, Stage
+
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
+def posted_pk(text) -> int | None:
+    """The posted text as an id, or None when no row can have it."""
+    text = str(text)
+    if text.isascii() and text.isdigit() and len(text) < 20 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
 
 # The status filter's two group choices, besides the four statuses themselves.
 STATUS_FILTER_GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
@@ -115,7 +127,11 @@ class OpportunityFilter(django_filters.FilterSet):
         label=_("Priority"), choices=Priority.choices
     )
     contact = django_filters.NumberFilter(
-        method="filter_contact", widget=forms.HiddenInput
+        method="filter_contact",
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=MAX_ID,
+        decimal_places=0,
     )
     close_from = django_filters.DateFilter(
         label=_("Closing from"),
@@ -149,6 +165,8 @@ class OpportunityFilter(django_filters.FilterSet):
         field_name="estimated_value",
         lookup_expr="gte",
         localize=True,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     value_max = django_filters.NumberFilter(
@@ -156,6 +174,8 @@ class OpportunityFilter(django_filters.FilterSet):
         field_name="estimated_value",
         lookup_expr="lte",
         localize=True,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     o = django_filters.OrderingFilter(

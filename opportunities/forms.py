@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Contact, Salesperson
 from contacts.selectors import contact_label, contact_search
 from opportunities import rules, services
+from opportunities.filters import posted_pk
 from opportunities.models import (
     NOTE_LENGTH,
     CloseReason,
@@ -158,7 +159,7 @@ class ContactPickerWidget(forms.TextInput):
         context = super().get_context(name, value, attrs)
         pk, query = value if isinstance(value, ContactInput) else (value, None)
         contact = None
-        if pk:
+        if posted_pk(pk or "") is not None:
             contact = Contact.objects.filter(pk=pk).select_related("company").first()
         if query is None:
             query = contact_label(contact) if contact else ""
@@ -176,6 +177,10 @@ class ContactChoiceField(forms.ModelChoiceField):
         if not isinstance(value, ContactInput):
             return super().clean(value)
         if value.pk:
+            if posted_pk(value.pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice"
+                )
             contact = super().clean(value.pk)
             # Without JavaScript the old pk stays when the text is changed.
             if not value.query or value.query == contact_label(contact):

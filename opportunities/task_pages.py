@@ -7,6 +7,7 @@ a POST through a service.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -63,8 +64,8 @@ class TaskActionView(LoginRequiredMixin, View):
         else:
             messages.success(request, done % {"number": task.number})
         back = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
+        if back.startswith("/") and url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return redirect(back)
+            return HttpResponseRedirect(back)
         return redirect("opportunities:tasks")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from crm.dataio.parsing import choice_parser
+from crm.spreadsheets import spreadsheet_cell
 
 BATCH = 1000
 IN_CHUNK = 10000  # keys per IN (...) query: SQLite takes at most 32766 variables
@@ -61,9 +62,8 @@ class Problems:
             writer = csv.writer(file)
             writer.writerow(["file", "line", "column", "message"])
             for problem in sorted(self.errors):
-                writer.writerow(
-                    [self.filename, problem.line, problem.column, problem.message]
-                )
+                cells = (self.filename, problem.line, problem.column, problem.message)
+                writer.writerow([spreadsheet_cell(cell) for cell in cells])
 
 
 def rule_message(error: ValidationError, **params) -> str:

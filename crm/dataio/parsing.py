@@ -11,6 +11,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from crm.spreadsheets import unescape_text
+
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 TRUE = {"yes", "true", "1", "kyllä", "y", "k"}
@@ -21,14 +23,35 @@ class UnusableInput(Exception):
     """Arguments or a file that cannot be used at all (exit status 2)."""
 
 
+class EncodingProblem(ValueError):
+    """A file whose encoding would garble its text, found at ``line``."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
 # -- reading ---------------------------------------------------------------
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 with BOM, else UTF-8 when the whole file decodes, else Windows-1252."""
+    """UTF-8 with BOM, else UTF-8 when the whole file decodes, else Windows-1252.
+
+    A UTF-16 file (Excel's "Unicode text") and a file whose lines mix UTF-8
+    with another encoding are refused: read as either, their text is garbled.
+    """
     with open(path, "rb") as file:
-        if file.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
+        start = file.read(4)
+        if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (
+            b"\x00" in start  # a header's letters are one byte, not two
+        ):
+            raise EncodingProblem(
+                1,
+                _(
+                    "The file is UTF-16 (Excel's “Unicode text”): save it as "
+                    "“CSV UTF-8”, or import it with --encoding utf-16."
+                ),
+            )
         file.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
@@ -36,8 +59,34 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            file.seek(0)
+            _refuse_mixed_encodings(file)
             return "cp1252"
-    return "utf-8"
+    return "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def _refuse_mixed_encodings(file) -> None:
+    """Refuse a file with both UTF-8 lines and lines UTF-8 cannot decode."""
+    not_utf8 = utf8 = None
+    for number, line in enumerate(file, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            not_utf8 = not_utf8 or number
+        else:
+            utf8 = utf8 or number
+        if not_utf8 and utf8:
+            raise EncodingProblem(
+                not_utf8,
+                _(
+                    "This line is not UTF-8 but line %(line)s is: the file mixes "
+                    "encodings and its text would be garbled. Save it again in "
+                    "one encoding (“CSV UTF-8”)."
+                )
+                % {"line": utf8},
+            )
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -54,6 +103,12 @@ def normalize_header(text: str) -> str:
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DIGITS = re.compile(r"^[+-]?(\d+)(\.\d+)?$")
+
+
+def parse_text(text: str) -> str:
+    """The text without surrounding spaces or the mark export_data put before
+    a formula-like text (crm/spreadsheets.py)."""
+    return unescape_text(text.strip())
 
 
 def parse_decimal(text: str) -> Decimal:

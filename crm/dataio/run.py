@@ -16,6 +16,7 @@ from crm import audit
 from crm.dataio import bulk
 from crm.dataio.importer import Importer, Options, Problems, Result, Row
 from crm.dataio.parsing import (
+    EncodingProblem,
     UnusableInput,
     date_parser,
     detect_delimiter,
@@ -24,6 +25,7 @@ from crm.dataio.parsing import (
     parse_boolean,
     parse_decimal,
     parse_integer,
+    parse_text,
 )
 
 # Imports are audited here, written or not (with the user when one is named).
@@ -37,27 +39,32 @@ def read_rows(
 ) -> Iterator[Row]:
     """Parse the file's rows; header and value problems go to the importer."""
     problems = importer.problems
-    encoding = options.encoding or detect_encoding(path)
+    try:
+        encoding = options.encoding or detect_encoding(path)
+    except EncodingProblem as exc:
+        problems.error(exc.line, "-", str(exc))
+        return
     with open(path, encoding=encoding, newline="") as file:
         first = file.readline()
         delimiter = options.delimiter or detect_delimiter(first)
         file.seek(0)
-        reader = csv.reader(file, delimiter=delimiter)
+        # Strict: a quote left open is an error, not the rest of the file
+        # read as one value.
+        reader = csv.reader(file, delimiter=delimiter, strict=True)
         header = next(reader, None)
         if not header:
             raise UnusableInput(_("%(file)s is empty.") % {"file": problems.filename})
         columns = _match_header(importer, header, options)
         parse_date = date_parser(options.date_format)
         parsers = {
-            "text": str.strip,
-            "ref": str.strip,
+            "text": parse_text,
+            "ref": parse_text,
             "decimal": parse_decimal,
             "integer": parse_integer,
             "boolean": parse_boolean,
             "date": parse_date,
         }
-        for number, cells in enumerate(reader, start=2):
-            line = reader.line_num
+        for number, (line, cells) in enumerate(_records(reader, problems), start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > len(header):
@@ -90,6 +97,25 @@ def read_rows(
                     problems.error(line, header[index].strip(), str(exc))
             progress(number)
             yield Row(line, values, empty)
+
+
+def _records(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on (a quoted value may span lines);
+    a record the CSV reader cannot parse is an error on that line."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):  # the csv module's words
+                message = _("A quote opened on this line is never closed.")
+            else:
+                message = _("Not readable as CSV: %(error)s.") % {"error": exc}
+            problems.error(line, "-", message)
+            continue
+        yield line, cells
 
 
 def _match_header(importer: Importer, header: list[str], options: Options):

@@ -25,6 +25,8 @@ from opportunities import statistics
 from opportunities.models import CloseReason, CloseReasonType, Opportunity
 from salescycles.models import Stage
 
+MAX_PAGE = 2**31  # far past any last page
+
 
 @dataclass
 class Section:
@@ -315,9 +317,11 @@ def counted_page(request, ranked, per_page: int) -> Page:
     A page past the end gives the last one, as ``Paginator.get_page`` does.
     """
     try:
-        number = max(1, int(request.GET.get("page") or 1))
+        number = int(request.GET.get("page") or 1)
     except ValueError:
         number = 1
+    # Past the end is the last page; a query's offset cannot pass 2**63.
+    number = min(max(number, 1), MAX_PAGE)
     rows = list(ranked[(number - 1) * per_page : number * per_page])
     if not rows and number > 1:  # past the end: the last page
         first = list(ranked[:1])

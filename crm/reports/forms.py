@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Salesperson
@@ -13,7 +14,16 @@ from opportunities.statistics import add_months, period_starts
 from salescycles.models import SalesCycle, Stage
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Dates the statistics count between: the periods after the last must still
+# be dates (the calendar ends in 9999).
+DATE_RANGE = [
+    MinValueValidator(datetime.date(1900, 1, 1)),
+    MaxValueValidator(datetime.date(2999, 12, 31)),
+]
 MAX_COLUMNS = 62
+# The fewest days a period of each kind has: a range longer than this many
+# periods makes too many columns without counting them one by one.
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 89, "year": 365}
 
 
 class StatisticsForm(FilterBarForm):
@@ -40,8 +50,8 @@ class StatisticsForm(FilterBarForm):
         required=False,
         empty_label=_("All sales cycles"),
     )
-    date_from = forms.DateField(required=False, widget=DATE)
-    date_to = forms.DateField(required=False, widget=DATE)
+    date_from = forms.DateField(required=False, widget=DATE, validators=DATE_RANGE)
+    date_to = forms.DateField(required=False, widget=DATE, validators=DATE_RANGE)
 
     def __init__(self, data, *, user, dates: str | None = "close", **kwargs):
         super().__init__(data, **kwargs)
@@ -153,7 +163,10 @@ class MatrixForm(StatisticsForm):
             and end
             and period
             and end >= start
-            and len(period_starts(period, start, end)) > MAX_COLUMNS
+            and (
+                (end - start).days > MAX_COLUMNS * PERIOD_DAYS[period]
+                or len(period_starts(period, start, end)) > MAX_COLUMNS
+            )
         ):
             self.add_error(
                 "period",

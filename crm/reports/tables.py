@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 
+from crm.spreadsheets import spreadsheet_cell
+
 CENT = Decimal("0.01")
 
 
@@ -96,4 +98,4 @@ def _plain(cell, column: Column) -> str:
         return ""
     if column.kind == "money" and not isinstance(cell, str):
         return str(Decimal(cell).quantize(CENT))
-    return str(cell)
+    return spreadsheet_cell(str(cell)) if column.kind == "text" else str(cell)

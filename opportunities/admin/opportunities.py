@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from crm.admin import ServiceAdmin
 from opportunities import bulk, deleting, services
 from opportunities.exports import opportunities_csv_response
+from opportunities.filters import posted_pk
 from opportunities.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.models import (
     CloseReason,
@@ -177,7 +178,7 @@ class StageListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         stages = Stage.objects.select_related("cycle").order_by("cycle__code", "number")
-        cycle = request.GET.get("sales_cycle__id__exact")
+        cycle = posted_pk(request.GET.get("sales_cycle__id__exact", ""))
         if cycle:
             stages = stages.filter(cycle_id=cycle)
         return [(stage.pk, f"{stage.cycle.code} {stage}") for stage in stages]

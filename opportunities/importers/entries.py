@@ -164,7 +164,8 @@ class OpportunityEntryImporter(Importer):
         stage_by_pk = {stage.pk: stage for stage in stages.values()}
         for number, history in histories.items():
             opp = opportunities[number]
-            history.sort(key=lambda r: r.values["entry_no"] or 0)
+            # An entry no. that is not a number is an error already: sort it first.
+            history.sort(key=lambda r: r.values.get("entry_no") or 0)
             if any(r.line in self.problems.bad_lines for r in history):
                 continue
             entries = self._history(

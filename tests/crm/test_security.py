@@ -5,7 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -255,6 +257,35 @@ def test_a_forged_forwarded_address_does_not_escape_the_lockout(client, rep):
     )
 
     assert response.status_code == 429
+
+
+def refuse_writes(execute, sql, params, many, context):
+    """A database in read-only mode (a fail-over, a restore): reads only."""
+    if sql.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+        raise OperationalError("cannot execute a write in a read-only transaction")
+    return execute(sql, params, many, context)
+
+
+@pytest.mark.parametrize("password", ["wrong", "secret-pass-123"])
+def test_signing_in_while_the_database_is_read_only_says_try_again_later(
+    client, rep, password
+):
+    with connection.execute_wrapper(refuse_writes):
+        page = client.get(reverse("login"))
+        response = sign_in(client, "rep1", password)
+
+    assert page.status_code == 200
+    assert response.status_code == 503
+    assert "Signing in is not possible just now" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_overlong_username_is_a_field_error_not_an_attempt_on_record(client, rep):
+    response = sign_in(client, "x" * 5000, "wrong")
+
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
 
 
 # -- oversized and malformed input ----------------------------------------------------
