@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.datastructures import MultiValueDict
 
 from contacts.models import Salesperson
+from crm.models import SavedView
 from tests.factories import (
     CloseReasonFactory,
     CompanyFactory,
@@ -95,7 +96,9 @@ def data(manager, rep):
         salesperson=Salesperson.objects.get(user=rep),
     )
     stage = cycle.stages.order_by("number").first()
+    view = SavedView.objects.create(owner=rep, page="opportunities", name="Mine")
     return {
+        "opportunities:view_delete": {"pk": view.pk},
         "opportunities:task_complete": {"number": task.number},
         "opportunities:task_cancel": {"number": task.number},
         "opportunities:board_column": {"stage": stage.pk},
@@ -217,7 +220,9 @@ def test_a_non_numeric_contact_on_the_opportunity_form_is_a_field_error(client, 
 
 
 def form_errors(response) -> dict:
-    form = response.context.get("form") or response.context["filter"].form
+    # A list's filters first: the page may render other forms (a saved view's).
+    context = response.context
+    form = context["filter"].form if "filter" in context else context["form"]
     return form.errors
 
 
