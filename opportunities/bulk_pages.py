@@ -20,7 +20,7 @@ from django.views import View
 
 from contacts.models import Salesperson
 from opportunities import bulk, services
-from opportunities.exports import opportunities_csv_response
+from opportunities.exports import opportunities_download
 from opportunities.filters import OpportunityFilter
 from opportunities.models import CloseReason, CloseReasonType, Opportunity
 from opportunities.saved_views import list_redirect
@@ -127,9 +127,7 @@ class BulkView(LoginRequiredMixin, View):
             messages.error(request, _("Tick the rows to act on, or choose all."))
             return list_redirect(filters)
         if data["action"] == EXPORT:
-            return opportunities_csv_response(
-                chosen, f"opportunities-{timezone.localdate().isoformat()}.csv"
-            )
+            return opportunities_download(chosen.order_by("-number"))
         if count > bulk.MOST:
             messages.error(
                 request,

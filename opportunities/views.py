@@ -32,7 +32,7 @@ from opportunities import (
     services,
 )
 from opportunities.bulk_pages import bulk_actions
-from opportunities.exports import opportunities_csv_response
+from opportunities.exports import opportunities_download
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
     AdvanceForm,
@@ -140,11 +140,10 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
             for name, values in request.GET.lists():
                 kept.setlist(name, [v for v in values if v.strip()])
             return saved_views.list_redirect(kept.urlencode())
-        if request.GET.get("format") == "csv":
+        if request.GET.get("format") in ("csv", "xlsx"):
+            # The rows in the order the list shows them.
             filterset = self.get_filterset(self.get_filterset_class())
-            return opportunities_csv_response(
-                filterset.qs, f"opportunities-{timezone.localdate().isoformat()}.csv"
-            )
+            return opportunities_download(filterset.qs, request.GET["format"])
         return super().get(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):

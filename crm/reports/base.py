@@ -28,6 +28,16 @@ from salescycles.models import Stage
 MAX_PAGE = 2**31  # far past any last page
 
 
+# The parameters that ask for a table as a file: ?csv=<slug> or ?xlsx=<slug>.
+DOWNLOADS = ("csv", "xlsx")
+
+
+def downloading(request) -> str | None:
+    """The kind of file asked for (csv or xlsx), if any: the page then gives
+    all its rows, not a page of them."""
+    return next((kind for kind in DOWNLOADS if request.GET.get(kind)), None)
+
+
 @dataclass
 class Section:
     """A table of a statistics page, with the chart drawn from it (if any)."""
@@ -74,15 +84,17 @@ class StatisticsView(LoginRequiredMixin, TemplateView):
             sections = self.sections(
                 self.form.narrow(visible, date_field=self.date_field)
             )
-        slug = request.GET.get("csv")
-        if slug:
+        kind = downloading(request)
+        if kind:
+            slug = request.GET[kind]
             for section in sections:
                 if section.table.slug == slug:
-                    return section.table.csv_response()
+                    return section.table.download(kind)
             raise Http404(_("No such table."))
         query = request.GET.copy()
         query.pop("page", None)
-        query.pop("csv", None)
+        for kind in DOWNLOADS:
+            query.pop(kind, None)
         return self.render_to_response(
             self.get_context_data(
                 form=self.form,

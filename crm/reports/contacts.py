@@ -10,6 +10,7 @@ from crm.reports.base import (
     Section,
     StatisticsView,
     counted_page,
+    downloading,
     split_cells,
     split_columns,
     split_total,
@@ -34,7 +35,7 @@ class ContactStatisticsView(StatisticsView):
         # Won value is the sale value: a won opportunity's current value.
         order = ("-open__estimated_value", "-won__current_value", "group_key")
         page_obj = None
-        if self.request.GET.get("csv"):
+        if downloading(self.request):
             rows = list(statistics.split_rows(opportunities, key).order_by(*order))
         else:
             # The page's companies first, ranked by the two sums the order

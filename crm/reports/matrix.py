@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact, ContactType, Salesperson
-from crm.reports.base import Section, StatisticsView, people_label, short_month
+from crm.reports.base import (
+    Section,
+    StatisticsView,
+    downloading,
+    people_label,
+    short_month,
+)
 from crm.reports.forms import MatrixForm
 from crm.reports.tables import Column, Link, Table
 from opportunities import statistics
@@ -216,7 +222,7 @@ class MatrixView(StatisticsView):
             .values("key")
         ).order_by("name", "number")
         page_obj = None
-        if self.request.GET.get("csv"):
+        if downloading(self.request):
             shown = list(companies)
         else:
             page_obj = Paginator(companies, self.CONTACT_ROWS).get_page(

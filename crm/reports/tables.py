@@ -1,18 +1,18 @@
 """Tables of figures that a page shows and downloads as CSV from one definition.
 
 A statistics view builds ``Table``s; the template renders each with
-``includes/_report_table.html`` and ``?csv=<slug>`` returns the same rows as a
-CSV file, so what is downloaded is what was shown.
+``includes/_report_table.html`` and ``?csv=<slug>`` (``?xlsx=<slug>``) returns
+the same rows as a CSV file (an Excel workbook), so what is downloaded is what
+was shown.
 """
 
-import csv
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
 
-from crm.spreadsheets import spreadsheet_cell
+from crm.spreadsheets import csv_response, xlsx_response
 
 CENT = Decimal("0.01")
 
@@ -73,29 +73,31 @@ class Table:
             return None
         return list(zip(self.columns, self.footer.cells, strict=True))
 
-    def csv_rows(self):
+    def values(self):
+        """The heading and the rows (the total last) as values: text, numbers."""
         yield [str(column.label) for column in self.columns]
         for row in [*self.rows, *([self.footer] if self.footer else [])]:
             yield [
-                _plain(cell, column)
+                _value(cell, column)
                 for column, cell in zip(self.columns, row.cells, strict=True)
             ]
 
-    def csv_response(self) -> HttpResponse:
-        """The table as a CSV attachment named after it and today."""
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        filename = f"{self.slug}-{timezone.localdate().isoformat()}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        csv.writer(response).writerows(self.csv_rows())
-        return response
+    def download(self, kind: str) -> HttpResponse:
+        """The table as a CSV file (``kind`` csv) or an Excel workbook (xlsx),
+        named after it and today."""
+        filename = f"{self.slug}-{timezone.localdate().isoformat()}"
+        if kind == "xlsx":
+            kinds = [column.kind for column in self.columns]
+            return xlsx_response(self.values(), filename, kinds)
+        return csv_response(self.values(), filename)
 
 
-def _plain(cell, column: Column) -> str:
-    """A cell as CSV has it: plain numbers, amounts with their cents."""
+def _value(cell, column: Column):
+    """A cell's value as a file has it: amounts with their cents, text as text."""
     if isinstance(cell, Link):
         cell = cell.value
-    if cell is None:
-        return ""
+    if cell is None or column.kind == "text":
+        return "" if cell is None else str(cell)
     if column.kind == "money" and not isinstance(cell, str):
-        return str(Decimal(cell).quantize(CENT))
-    return spreadsheet_cell(str(cell)) if column.kind == "text" else str(cell)
+        return Decimal(cell).quantize(CENT)
+    return cell

@@ -9,13 +9,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import ServiceAdmin
 from opportunities import bulk, deleting, services
-from opportunities.exports import opportunities_csv_response
+from opportunities.exports import opportunities_download
 from opportunities.filters import posted_pk
 from opportunities.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.models import (
@@ -423,9 +422,7 @@ class OpportunityAdmin(ServiceAdmin):
 
     @admin.action(description=_("Export as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        return opportunities_csv_response(
-            queryset, f"opportunities-{timezone.localdate().isoformat()}.csv"
-        )
+        return opportunities_download(queryset.order_by("number"))
 
     def get_deleted_objects(self, objs, request):
         # The service deletes these with the opportunity, though none of them may

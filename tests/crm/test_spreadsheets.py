@@ -15,7 +15,7 @@ from django.urls import reverse
 from contacts.models import Contact, Salesperson
 from crm.dataio import Problems
 from crm.reports.tables import Column, Table
-from crm.spreadsheets import escape_text, spreadsheet_cell, unescape_text
+from crm.spreadsheets import csv_text, escape_text, spreadsheet_cell, unescape_text
 from tests.crm.dataio.importing import run
 from tests.factories import (
     CompanyFactory,
@@ -49,7 +49,7 @@ TEXTS = [
 
 
 def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("text", FORMULAS)
@@ -118,7 +118,10 @@ def test_a_tables_numbers_stay_numbers_and_only_its_text_is_marked():
     table = Table("t", "T", [Column("Name"), Column("Change", "number")])
     table.add("-5 days", -5)
 
-    assert list(table.csv_rows())[1] == ["'-5 days", "-5"]
+    assert [csv_text(value) for value in list(table.values())[1]] == [
+        "'-5 days",
+        "-5",
+    ]
 
 
 def test_export_data_marks_formulas_and_import_data_restores_them(tmp_path):

@@ -265,7 +265,7 @@ def test_export_writes_the_chosen_opportunities_with_their_figures(manager_clien
     response = run_action(manager_client, "export_csv", [won], index=0)
 
     assert response["Content-Type"].startswith("text/csv")
-    header, row = list(csv.reader(io.StringIO(response.content.decode())))
+    header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     record = dict(zip(header, row, strict=True))
     assert record["No."] == won.number
     assert record["Description"] == "Fleet; renewal, 2027"

@@ -172,7 +172,7 @@ def test_list_csv_writes_the_filtered_set(rep_client, own):
 
     response = rep_client.get(url("list"), {"status": "in_progress", "format": "csv"})
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == [running.number]
 
 
