@@ -51,8 +51,8 @@
   document.addEventListener("dragover", (event) => {
     const zone = event.target.closest && event.target.closest("[data-drop-target]");
     if (!zone || !dragged) return;
-    event.preventDefault();  // every zone takes the drop: a refused one explains
-    event.dataTransfer.dropEffect = allowed(zone) ? "move" : "none";
+    // Every zone takes the drop ("none" would cancel it): a refused one explains.
+    event.preventDefault();
     zone.classList.toggle("board__drop--over", allowed(zone));
   });
   document.addEventListener("dragleave", (event) => {
