@@ -39,14 +39,17 @@ def board_columns(
     Three queries whatever the data: the stages (unless given, in order), the
     cards and the totals per stage.
     """
-    board = opportunities.filter(sales_cycle=cycle, status__in=BOARD_STATUSES)
+    in_cycle = opportunities.filter(sales_cycle=cycle)
     if stages is None:
         stages = list(Stage.objects.filter(cycle=cycle).order_by("number"))
-    cards = _first_cards(board.select_related("contact", "salesperson"), stages, limit)
+    cards = _first_cards(
+        in_cycle.select_related("contact", "salesperson"), stages, limit
+    )
     # Not started means no stage: the not-started column is stage None's.
     totals = {
         row["stage_id"]: row
-        for row in board.order_by()
+        for row in in_cycle.filter(status__in=BOARD_STATUSES)
+        .order_by()
         .values("stage_id")
         .annotate(
             count=Count("pk"),
@@ -68,7 +71,7 @@ def board_columns(
     ]
 
 
-def _first_cards(board, stages: list[Stage], limit: int) -> list[Opportunity]:
+def _first_cards(in_cycle, stages: list[Stage], limit: int) -> list[Opportunity]:
     """The first ``limit`` cards of each column, in board order.
 
     Where the database can (PostgreSQL), each column's cards are a slice of
@@ -76,17 +79,19 @@ def _first_cards(board, stages: list[Stage], limit: int) -> list[Opportunity]:
     order and stops at ``limit``. Elsewhere (SQLite) a window function ranks all
     the cycle's cards and keeps the first ``limit`` of each column.
     """
-    if connections[board.db].features.supports_slicing_ordering_in_compound:
+    if connections[in_cycle.db].features.supports_slicing_ordering_in_compound:
+        # One status each: with the board's two as well, the planner misreads
+        # the not-started slice (16 ms at 100,000 rather than 5).
         slices = [
-            board.filter(status=Status.NOT_STARTED).order_by(*BOARD_ORDER)[:limit]
+            in_cycle.filter(status=Status.NOT_STARTED).order_by(*BOARD_ORDER)[:limit]
         ] + [
-            board.filter(status=Status.IN_PROGRESS, stage=stage).order_by(*BOARD_ORDER)[
-                :limit
-            ]
+            in_cycle.filter(status=Status.IN_PROGRESS, stage=stage).order_by(
+                *BOARD_ORDER
+            )[:limit]
             for stage in stages
         ]
         return list(slices[0].union(*slices[1:], all=True))
-    ranked = board.annotate(
+    ranked = in_cycle.filter(status__in=BOARD_STATUSES).annotate(
         rank=Window(RowNumber(), partition_by=F("stage_id"), order_by=BOARD_ORDER)
     )
     return list(ranked.filter(rank__lte=limit).order_by("stage_id", "rank"))
