@@ -55,18 +55,13 @@ class BoardMixin:
         stages, columns = (
             selectors.board_columns(scope, cycle, stages=stages) if cycle else ([], [])
         )
-        by_pk = {stage.pk: stage for stage in stages}
-        for column in columns:
+        for column in columns:  # the cards of a column share their targets
+            targets = [
+                *map(str, moves.reachable(stages, column["stage"])),
+                *CLOSING_TARGETS,
+            ]
             for card in column["cards"]:
-                current = (
-                    by_pk.get(card.stage_id)
-                    if card.status == Status.IN_PROGRESS
-                    else None
-                )
-                card.drop_targets = [
-                    *map(str, moves.reachable(stages, current)),
-                    *CLOSING_TARGETS,
-                ]
+                card.drop_targets = targets
         if cycle is not None and "quick_create" not in extra:
             extra["quick_create"] = QuickCreateForm(
                 user=user, sales_cycle=cycle, salesperson=chosen

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
 from contacts.selectors import contact_label, contact_search
+from crm.filter_bar import FilterBarField
 from opportunities import rules, services
 from opportunities.models import (
     NOTE_LENGTH,
@@ -521,7 +522,13 @@ class TaskForm(ServiceFormMixin, forms.Form):
 
 class QuickCreateForm(ServiceFormMixin, forms.Form):
     """The board's quick-create card: a not-started opportunity in four fields,
-    in the board's cycle, for the salesperson the board shows (or the user's)."""
+    in the board's cycle, for the salesperson the board shows (or the user's).
+
+    Its text and date inputs draw as a filter bar's do, without crispy's
+    general template: the board draws the card every time.
+    """
+
+    bound_field_class = FilterBarField
 
     description = forms.CharField(label=_("Description"), max_length=100)
     contact = ContactChoiceField(label=_("Contact"), queryset=Contact.objects.all())

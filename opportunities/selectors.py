@@ -80,10 +80,14 @@ def _first_cards(in_cycle, stages: list[Stage], limit: int) -> list[Opportunity]
     the cycle's cards and keeps the first ``limit`` of each column.
     """
     if connections[in_cycle.db].features.supports_slicing_ordering_in_compound:
-        # One status each: with the board's two as well, the planner misreads
-        # the not-started slice (16 ms at 100,000 rather than 5).
+        # Not started ones have no stage: ordered by it first all the same,
+        # they are read in the index's order too and the slice stops at
+        # ``limit`` (at 100,000, 37 ms otherwise: all the cycle's not started
+        # ones joined to their contacts, then sorted).
         slices = [
-            in_cycle.filter(status=Status.NOT_STARTED).order_by(*BOARD_ORDER)[:limit]
+            in_cycle.filter(status=Status.NOT_STARTED).order_by(
+                "stage_id", *BOARD_ORDER
+            )[:limit]
         ] + [
             in_cycle.filter(status=Status.IN_PROGRESS, stage=stage).order_by(
                 *BOARD_ORDER
