@@ -23,8 +23,8 @@
   function refuse(board) {
     const names = Array.from(zones()).filter(allowed).map((zone) => zone.dataset.label);
     notify(board.dataset.refused
-      .replace("%(number)s", dragged.dataset.number)
-      .replace("%(targets)s", names.join(", ")));
+      .replace("{number}", dragged.dataset.number)
+      .replace("{targets}", names.join(", ")));
   }
 
   document.addEventListener("dragstart", (event) => {
