@@ -385,3 +385,23 @@ def test_a_rep_has_no_salesperson_filter(rep_client, own, cycle):
 
     assert response.context["salespeople"] == []
     assert column(response, 10)["totals"]["count"] == 0
+
+
+def test_a_first_guess_is_checked_like_any_close_date(rep_client, own, cycle):
+    response = rep_client.post(
+        reverse("opportunities:board_create", args=[cycle.code]),
+        {
+            "new-description": "Too early",
+            "new-contact": CompanyFactory().pk,
+            "new-estimated_close_date": (
+                TODAY - datetime.timedelta(days=1)
+            ).isoformat(),
+        },
+        **HTMX,
+    )
+
+    errors = response.context["quick_create"].errors.as_data()
+    assert [e.code for e in errors["estimated_close_date"]] == [
+        "close_date_before_change"
+    ]
+    assert not Opportunity.objects.exists()
