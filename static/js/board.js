@@ -80,6 +80,14 @@
     });
   });
 
+  // A drop or dialog the server could not answer (an error, no network).
+  ["htmx:responseError", "htmx:sendError"].forEach((name) => {
+    document.addEventListener(name, () => {
+      const board = document.getElementById("board");
+      if (board) notify(board.dataset.failed);
+    });
+  });
+
   // A dialog the answer brought opens as a modal; Cancel just closes it.
   document.addEventListener("htmx:load", () => {
     const dialog = document.querySelector("#board dialog.board__dialog:not([open])");

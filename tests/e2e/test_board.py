@@ -248,3 +248,16 @@ def test_the_board_without_javascript(browser, live_server, setup):
         expect(page).to_have_url(re.compile(f"/{new.number}/update/"))
     finally:
         context.close()
+
+
+def test_a_drop_the_server_cannot_answer_says_so(page, setup):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, "anna")
+    page.goto(BOARD)
+    deal = Opportunity.objects.get(description="Annan kassajärjestelmä")
+    page.route("**/board/move/**", lambda route: route.fulfill(status=500))
+
+    drag(page, deal.number, "[data-testid=column-20] header")
+
+    expect(page.get_by_test_id("board-notice")).to_contain_text("could not be updated")
+    expect(column(page, 10).get_by_test_id(f"card-{deal.number}")).to_be_visible()
