@@ -33,6 +33,10 @@ from salescycles.models import SalesCycle, Stage
 CLOSING_TARGETS = list(CloseReasonType.values)
 
 
+def error_codes(form) -> set[str]:
+    return {e.code for errors in form.errors.as_data().values() for e in errors}
+
+
 class BoardMixin:
     """Renders the board of a cycle: its columns, filter, quick-create card and
     dialog; ``_board.html`` alone for htmx, the whole page otherwise."""
@@ -232,7 +236,9 @@ class BoardMoveView(BoardMixin, OpportunityMixin, View):
                 message % {"number": moved.number, "stage": stage},
                 stages=stages,
             )
-        codes = {e.code for errors in form.errors.as_data().values() for e in errors}
+        codes = error_codes(form)
+        if "stale" in codes:
+            return self.stale(opportunity)
         if "quote_required" in codes:
             quote = QuoteForm(opportunity=opportunity, user=request.user)
             return self.dialog(opportunity, "quote", quote, stage)
@@ -249,6 +255,8 @@ class BoardMoveView(BoardMixin, OpportunityMixin, View):
                 else:
                     message = _("%(number)s is lost.")
                 return self.done(closed.sales_cycle, message % {"number": closed})
+            if "stale" in error_codes(form):
+                return self.stale(opportunity)
         else:
             form = CloseForm(
                 initial=close_initial(opportunity, outcome),
@@ -256,6 +264,19 @@ class BoardMoveView(BoardMixin, OpportunityMixin, View):
                 user=self.request.user,
             )
         return self.dialog(opportunity, "close", form, outcome=outcome)
+
+    def stale(self, opportunity):
+        """Someone changed it since the board was drawn: the board as it is
+        now, the card included, to move again from there."""
+        text = _(
+            "Someone else changed %(number)s meanwhile; here is the board as it "
+            "is now. Move the card again if you still want to."
+        ) % {"number": opportunity.number}
+        if self.request.htmx:
+            notice = {"level": "warning", "text": text}
+            return self.render_board(opportunity.sales_cycle, notice=notice)
+        messages.warning(self.request, text)
+        return redirect(self.board_url(opportunity.sales_cycle))
 
     def dialog(self, opportunity, kind: str, form, stage=None, outcome=None):
         target = str(stage.pk) if stage else outcome

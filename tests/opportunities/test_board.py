@@ -326,7 +326,8 @@ def test_a_stale_card_is_not_moved(rep_client, own, cycle):
         rep_client, opportunity, stage(cycle, 20), {"version": opportunity.version - 1}
     )
 
-    assert response.context["dialog"]["form"].non_field_errors()
+    assert "dialog" not in response.context
+    assert response.context["notice"]["level"] == "warning"
     assert Opportunity.objects.get(pk=opportunity.pk).stage.number == 10
 
 
@@ -405,3 +406,31 @@ def test_a_first_guess_is_checked_like_any_close_date(rep_client, own, cycle):
         "close_date_before_change"
     ]
     assert not Opportunity.objects.exists()
+
+
+def test_a_close_dialog_sent_after_a_change_elsewhere_is_not_applied(
+    rep_client, own, cycle
+):
+    reason = CloseReasonFactory(won=True)
+    opportunity = OpportunityFactory(
+        salesperson=own, sales_cycle=cycle, in_progress=True
+    )
+    seen = opportunity.version
+    drop(rep_client, opportunity, stage(cycle, 20))  # someone else's move
+
+    response = drop(
+        rep_client,
+        opportunity,
+        "won",
+        {
+            "dialog": "close",
+            "outcome": "won",
+            "close_reason": reason.pk,
+            "date_closed": TODAY.isoformat(),
+            "sale_value": "900",
+            "version": seen,
+        },
+    )
+
+    assert response.context["notice"]["level"] == "warning"
+    assert Opportunity.objects.get(pk=opportunity.pk).status == Status.IN_PROGRESS
