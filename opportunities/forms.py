@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
 from contacts.selectors import contact_label, contact_search
+from crm.filter_bar import FilterBarField
 from opportunities import rules, services
 from opportunities.filters import posted_pk
 from opportunities.models import (
@@ -547,4 +548,52 @@ class TaskForm(ServiceFormMixin, forms.Form):
             user=self.user,
             opportunity=self.opportunity,
             **self.cleaned_data,
+        )
+
+
+class QuickCreateForm(ServiceFormMixin, forms.Form):
+    """The board's quick-create card: a not-started opportunity in four fields,
+    in the board's cycle, for the salesperson the board shows (or the user's).
+
+    Its text and date inputs draw as a filter bar's do, without crispy's
+    general template: the board draws the card every time.
+    """
+
+    bound_field_class = FilterBarField
+
+    description = forms.CharField(label=_("Description"), max_length=100)
+    contact = ContactChoiceField(label=_("Contact"), queryset=Contact.objects.all())
+    estimated_value = amount_field(label=_("Estimated value"), required=False)
+    estimated_close_date = forms.DateField(
+        label=_("Estimated close date"), required=False, widget=date_input()
+    )
+
+    def __init__(self, *args, user, sales_cycle, salesperson=None, **kwargs):
+        super().__init__(*args, prefix="new", **kwargs)
+        self.user = user
+        self.sales_cycle = sales_cycle
+        self.salesperson = salesperson
+
+    def save(self):
+        data = self.cleaned_data
+        salesperson = (
+            self.salesperson
+            or getattr(self.user, "salesperson", None)
+            or data["contact"].salesperson
+        )
+        if salesperson is None:
+            self.add_error(
+                None,
+                _("Choose whose board this is (Salesperson above) to create one."),
+            )
+            return None
+        return self.run(
+            services.opportunity_create,
+            user=self.user,
+            description=data["description"],
+            contact=data["contact"],
+            salesperson=salesperson,
+            sales_cycle=self.sales_cycle,
+            estimated_value=data["estimated_value"] or 0,
+            estimated_close_date=data["estimated_close_date"],
         )

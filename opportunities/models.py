@@ -262,8 +262,9 @@ class Opportunity(models.Model):
                 include=["estimated_value", "current_value"],
                 name="opportunity_salesperson_totals",
             ),
-            # The board: a cycle's opportunities in progress by stage, in the
-            # order the cards show (the pipeline by stage reads it too).
+            # The board: a cycle's open opportunities by stage, in the order
+            # the cards show (the pipeline by stage reads it too); its included
+            # values let the column totals read the index alone.
             models.Index(
                 fields=[
                     "sales_cycle",
@@ -272,6 +273,7 @@ class Opportunity(models.Model):
                     "estimated_close_date",
                     "number",
                 ],
+                include=["estimated_value", "current_value"],
                 name="opportunity_board",
             ),
             # The top open opportunities by value (home) and the open list

@@ -74,6 +74,20 @@ def available(stages: Sequence[Stage], current: Stage | None) -> dict[str, list[
     return {move: stages for move, stages in options.items() if stages}
 
 
+# The most direct move first: next/previous before skip/jump back.
+DIRECT_ORDER = [Move.START, Move.NEXT, Move.PREVIOUS, Move.SKIP, Move.JUMP_BACK]
+
+
+def reachable(stages: Sequence[Stage], current: Stage | None) -> dict[int, str]:
+    """Every stage a move leads to from ``current``, by stage pk, with the most
+    direct move that leads there (the board's drop targets)."""
+    found: dict[int, str] = {}
+    for move in DIRECT_ORDER:
+        for stage in targets(move, stages, current):
+            found.setdefault(stage.pk, move)
+    return found
+
+
 def action_taken(
     move: str, target: Stage, stages: Sequence[Stage], current: Stage | None
 ) -> str:

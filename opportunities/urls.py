@@ -20,6 +20,16 @@ urlpatterns = [
         board_pages.BoardColumnView.as_view(),
         name="board_column",
     ),
+    path(
+        "board/<str:cycle>/new/",
+        board_pages.QuickCreateView.as_view(),
+        name="board_create",
+    ),
+    path(
+        "board/move/<str:number>/<str:target>/",
+        board_pages.BoardMoveView.as_view(),
+        name="board_move",
+    ),
     path("tasks/", task_pages.TaskListView.as_view(), name="tasks"),
     # Before the opportunity's own pages: "views" or "bulk" could be a number.
     path("bulk/", bulk_pages.BulkView.as_view(), name="bulk"),
@@ -59,9 +69,4 @@ urlpatterns = [
         name="interaction",
     ),
     path("<str:number>/task/", views.TaskCreateView.as_view(), name="task"),
-    path(
-        "<str:number>/move-to/<int:stage>/",
-        board_pages.MoveToStageView.as_view(),
-        name="move_to",
-    ),
 ]

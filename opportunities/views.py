@@ -423,6 +423,20 @@ class AdvanceView(ServiceFormView):
         return super().form_invalid(form)
 
 
+def close_initial(opportunity: Opportunity, outcome: str | None) -> dict:
+    """What the close form proposes: won unless ``outcome`` says lost."""
+    last = history.active_entry(opportunity)
+    quote = SalesQuote.objects.filter(opportunity=opportunity).first()
+    if outcome not in CloseReasonType.values:
+        outcome = CloseReasonType.WON
+    return {
+        "outcome": outcome,
+        "date_closed": rules.default_date(rules.date_floor(opportunity, last)),
+        "sale_value": quote.amount if quote else opportunity.estimated_value,
+        "version": opportunity.version,
+    }
+
+
 class CloseView(ServiceFormView):
     template_name = "opportunities/close_form.html"
     form_class = CloseForm
@@ -434,18 +448,7 @@ class CloseView(ServiceFormView):
         return _("Opportunity %(number)s is lost (%(reason)s).") % params
 
     def get_initial(self):
-        opportunity = self.get_opportunity()
-        last = history.active_entry(opportunity)
-        quote = SalesQuote.objects.filter(opportunity=opportunity).first()
-        outcome = self.request.GET.get("outcome")
-        if outcome not in CloseReasonType.values:
-            outcome = CloseReasonType.WON
-        return {
-            "outcome": outcome,
-            "date_closed": rules.default_date(rules.date_floor(opportunity, last)),
-            "sale_value": quote.amount if quote else opportunity.estimated_value,
-            "version": opportunity.version,
-        }
+        return close_initial(self.get_opportunity(), self.request.GET.get("outcome"))
 
     def get_template_names(self):
         if self.request.htmx:

@@ -1,6 +1,7 @@
 """Creating, editing and deleting opportunities (what a rep changes directly)."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,8 +56,26 @@ def opportunity_create(
     priority: str = Priority.NORMAL,
     creation_date: datetime.date | None = None,
     number: str = "",
+    estimated_value: Decimal = Decimal(0),
+    estimated_close_date: datetime.date | None = None,
 ) -> Opportunity:
-    """Create a not-started opportunity; the number comes from the series if blank."""
+    """Create a not-started opportunity; the number comes from the series if blank.
+
+    ``estimated_value`` and ``estimated_close_date`` are the rep's first guess,
+    which starting it proposes.
+    """
+    creation_date = creation_date or timezone.localdate()
+    errors: dict = {}
+    rules.collect(errors, "estimated_value", rules.not_negative(estimated_value))
+    rules.collect(errors, "estimated_value", rules.amount_within_limit(estimated_value))
+    if estimated_close_date is not None:
+        for rule in (rules.close_date_not_before_change, rules.close_date_within_reach):
+            rules.collect(
+                errors,
+                "estimated_close_date",
+                rule(estimated_close_date, creation_date),
+            )
+    rules.raise_if_any(errors)
     opportunity = Opportunity(
         description=description,
         contact=contact,
@@ -64,7 +83,9 @@ def opportunity_create(
         salesperson=salesperson,
         sales_cycle=sales_cycle,
         priority=priority,
-        creation_date=creation_date or timezone.localdate(),
+        creation_date=creation_date,
+        estimated_value=estimated_value,
+        estimated_close_date=estimated_close_date,
     )
     validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
     refuse_taken_number(Opportunity, number)

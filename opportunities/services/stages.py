@@ -96,7 +96,7 @@ def opportunity_advance(
             errors, "date_of_change", rules.date_not_before_last_change(date, floor)
         )
         rules.collect(errors, "date_of_change", rules.not_in_future(date))
-        defaults = _move_defaults(move, target, last, opp.quote_amount, date)
+        defaults = _move_defaults(opp, move, target, last, opp.quote_amount, date)
         if estimated_value is None:
             estimated_value = defaults["estimated_value"]
         rules.collect(
@@ -197,14 +197,18 @@ def _target(move: str, candidates: list[Stage], chosen: Stage | None) -> Stage:
 
 
 def _default_value(
-    last: OpportunityEntry | None, quote_amount: Decimal | None
+    opportunity: Opportunity,
+    last: OpportunityEntry | None,
+    quote_amount: Decimal | None,
 ) -> Decimal:
     if quote_amount is not None:
         return quote_amount
-    return last.estimated_value if last else ZERO
+    # Before the first entry, the value the rep guessed when creating it.
+    return last.estimated_value if last else opportunity.estimated_value
 
 
 def _move_defaults(
+    opportunity: Opportunity,
     move: str,
     target: Stage,
     last: OpportunityEntry | None,
@@ -215,16 +219,20 @@ def _move_defaults(
 
     Moving to a stage proposes the stage's chances and close date formula. An
     update keeps the chances and close date it updates (a later close date than
-    the date of change): taking the stage's would silently undo the rep's own.
+    the date of change): taking the stage's would silently undo the rep's own;
+    a start keeps the close date guessed on creation (if not before the date).
     """
     close_date = _formula_date(target, date)
+    guessed = opportunity.estimated_close_date
+    if move == moves.Move.START and guessed and guessed >= date:
+        close_date = guessed
     chances = target.chances_pct
     if move == moves.Move.UPDATE and last is not None and last.stage_id == target.pk:
         chances = last.chances_pct or chances
         if last.estimated_close_date:
             close_date = max(last.estimated_close_date, date)
     return {
-        "estimated_value": _default_value(last, quote_amount),
+        "estimated_value": _default_value(opportunity, last, quote_amount),
         "chances_pct": chances,
         "estimated_close_date": close_date,
     }
@@ -256,6 +264,7 @@ def advance_defaults(
     return {
         "date_of_change": date,
         **_move_defaults(
+            opportunity,
             move,
             target,
             last,

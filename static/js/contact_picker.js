@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   function setUp(picker) {
+    if (picker.dataset.ready) return;
+    picker.dataset.ready = "true";
     const value = picker.querySelector(".contact-picker__value");
     const query = picker.querySelector(".contact-picker__query");
     const list = picker.querySelector(".contact-picker__results");
@@ -84,5 +86,9 @@
   }
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".contact-picker").forEach(setUp);
+  });
+  // Pickers htmx brings (the board's quick-create card after a swap).
+  document.addEventListener("htmx:load", (event) => {
+    event.detail.elt.querySelectorAll?.(".contact-picker").forEach(setUp);
   });
 })();

@@ -82,16 +82,17 @@ def test_a_reps_day(page, other_page, setup):
     expect(figures).to_contain_text("15,000.00")
     expect(figures).to_contain_text("8,400.00")  # 70 % x 80 % x 15,000
 
-    # The board shows it; dragging it to the last stage opens the next-stage form.
+    # The board shows it; dragging it to the last stage moves it there in place.
     page.get_by_role("link", name="Board").click()
     card = page.get_by_test_id(f"card-{number}")
     expect(card).to_be_visible()
     page.drag_and_drop(
-        f"[data-testid=card-{number}] .card-body",
-        "section.board__column:last-child header",
+        f"[data-testid=card-{number}] .card-body", "[data-testid=column-50] header"
     )
-    page.wait_for_url(re.compile(r"/update/\?move=next"))
-    page.get_by_role("button", name="Update", exact=True).click()
+    expect(
+        page.get_by_test_id("column-50").get_by_test_id(f"card-{number}")
+    ).to_be_visible()
+    page.get_by_role("link", name=number).click()
     expect(page.locator("[aria-current=step]")).to_contain_text("Sign contract")
 
     # Close it won with a reason (the only one, preselected).

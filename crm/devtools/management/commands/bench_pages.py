@@ -4,8 +4,8 @@ For each size it generates the data set (crm/devtools/generate.py), analyses the
 tables, then requests every page through Django's handler in this process (the
 server's time, without a network) as the generated manager, and prints a
 Markdown table: median milliseconds of ``--repeat`` requests and the number of
-queries one request makes. Posts (update, close) go to a different
-opportunity each time. Last, stage updates per second through the services.
+queries one request makes. Posts (update, close, a board drop) go to a
+different opportunity each time. Last, stage updates per second through the services.
 The generated data is removed at the end (``--keep`` keeps the last size).
 """
 
@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.devtools import generate
-from opportunities import services
+from opportunities import moves, services
 from opportunities.models import CloseReason, CloseReasonType, Opportunity, Status
 from opportunities.moves import Move
+from salescycles.models import Stage
 
 
 class Command(BaseCommand):
@@ -103,6 +104,10 @@ class Command(BaseCommand):
             "list, filtered and sorted by value": reverse("opportunities:list")
             + f"?status=open&salesperson={salesperson}&o=-estimated_value",
             "board": reverse("opportunities:board_cycle", args=["GNEW"]),
+            "board, one salesperson": reverse(
+                "opportunities:board_cycle", args=["GNEW"]
+            )
+            + f"?salesperson={busiest.salesperson.code}",
             "opportunity page": reverse("opportunities:detail", args=[busiest.number]),
             "statistics: this quarter": reverse("statistics:overview"),
             "statistics: forecast": reverse("statistics:forecast"),
@@ -161,10 +166,37 @@ class Command(BaseCommand):
                 secure=True,
             )
 
-        if only in "update (POST)":
-            results["update (POST)"] = self.time(repeat, update, expect=302)
-        if only in "close (POST)":
-            results["close (POST)"] = self.time(repeat, close, expect=302)
+        # A card dropped on the previous stage (never one needing a quote),
+        # answered with the board: the cards from the other end of the list.
+        stages = list(Stage.objects.filter(cycle__code="GNEW").order_by("number"))
+        by_pk = {stage.pk: stage for stage in stages}
+        cards = iter(
+            running.filter(sales_cycle__code="GNEW")
+            .exclude(stage=stages[0])
+            .order_by("-number")[: repeat + 1]
+        )
+
+        def drop():
+            card = next(cards)
+            [target] = moves.targets(Move.PREVIOUS, stages, by_pk[card.stage_id])
+            response = client.post(
+                reverse("opportunities:board_move", args=[card.number, target.pk]),
+                {"version": card.version},
+                secure=True,
+                headers={"HX-Request": "true"},
+            )
+            if b"board-dialog" in response.content:
+                raise SystemExit(f"the drop of {card.number} opened a dialog")
+            return response
+
+        posts = {
+            "update (POST)": (update, 302),
+            "close (POST)": (close, 302),
+            "board drop (POST, answered with the board)": (drop, 200),
+        }
+        for name, (request, expect) in posts.items():
+            if only in name:
+                results[name] = self.time(repeat, request, expect=expect)
         return results
 
     @staticmethod
