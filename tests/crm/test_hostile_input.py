@@ -199,6 +199,25 @@ def test_no_page_answers_hostile_input_with_a_server_error(
     assert not failures, failures
 
 
+def test_every_page_and_download_a_signed_in_user_gets_is_kept_by_no_cache(
+    client, manager, data
+):
+    client.force_login(manager)
+    downloads = [
+        reverse("opportunities:list") + "?format=csv",
+        reverse("statistics:salespeople") + "?csv=salespeople",
+    ]
+    kept = []
+    for path in [path_of(name, data) for name in PAGES if name != "logout"] + downloads:
+        response = client.get(path)
+        directives = {
+            part.strip() for part in response.get("Cache-Control", "").split(",")
+        }
+        if not {"private", "no-store"} <= directives:
+            kept.append((path, response.status_code, response.get("Cache-Control")))
+    assert not kept, kept
+
+
 def test_the_walk_covers_the_projects_pages():
     assert {"opportunities:list", "statistics:matrix", "login", "home"} <= set(PAGES)
     assert len(PAGES) > 40
