@@ -16,6 +16,7 @@ from contacts.selectors import contact_label, contact_search
 from opportunities import rules, services
 from opportunities.filters import posted_pk
 from opportunities.models import (
+    INTERACTION_LENGTH,
     NOTE_LENGTH,
     CloseReason,
     CloseReasonType,
@@ -481,7 +482,9 @@ class InteractionForm(ServiceFormMixin, forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=InteractionKind.choices)
     description = forms.CharField(
-        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What happened"),
+        max_length=INTERACTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, opportunity, user, **kwargs):

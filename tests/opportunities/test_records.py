@@ -5,10 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Salesperson
 from opportunities import services
 from opportunities.models import (
+    INTERACTION_LENGTH,
     CloseReason,
     CloseReasonType,
     Interaction,
@@ -20,6 +23,7 @@ from opportunities.models import (
 )
 from salescycles.models import ActivityStepType, Priority
 from tests.conftest import error_codes
+from tests.crm.dataio.importing import run
 from tests.factories import (
     START_DATE,
     CloseReasonFactory,
@@ -325,6 +329,43 @@ def test_interaction_log_refuses_an_unknown_kind():
 
     assert error_codes(exc.value) == {"kind": ["invalid_choice"]}
     assert not Interaction.objects.exists()
+
+
+def test_interaction_text_is_bounded_in_the_service_the_form_and_imports(
+    client, rep, tmp_path
+):
+    opportunity = OpportunityFactory(
+        salesperson=Salesperson.objects.get(user=rep), description="Bounded"
+    )
+    too_long = "x" * (INTERACTION_LENGTH + 1)
+
+    with pytest.raises(ValidationError) as exc:
+        services.interaction_log(
+            user=None, opportunity=opportunity, kind="note", description=too_long
+        )
+    client.force_login(rep)
+    response = client.post(
+        reverse("opportunities:interaction", args=[opportunity.number]),
+        {"date": "2026-12-01", "kind": "note", "description": too_long},
+    )
+    path = tmp_path / "interactions.csv"
+    path.write_text(
+        "opportunity,date,kind,description,salesperson\n"
+        f"{opportunity.number},2026-12-01,note,{too_long},REP1\n"
+    )
+    status, _out, err = run("import_data", "interactions", path)
+
+    assert error_codes(exc.value) == {"description": ["max_length"]}
+    assert response.status_code == 200
+    assert "description" in response.context["form"].errors
+    assert status == 1 and "interactions.csv:2: description: " in err
+    assert not Interaction.objects.exists()
+    services.interaction_log(
+        user=None,
+        opportunity=opportunity,
+        kind="note",
+        description="x" * INTERACTION_LENGTH,
+    )
 
 
 # -- close reasons ---------------------------------------------------------------------
