@@ -21,6 +21,8 @@ from opportunities.models import (
     Task,
     TaskStatus,
 )
+from opportunities.services import editing as editing_services
+from opportunities.services import records as records_services
 from salescycles.models import ActivityStepType, Priority
 from tests.conftest import error_codes
 from tests.crm.dataio.importing import run
@@ -30,6 +32,7 @@ from tests.factories import (
     CompanyFactory,
     OpportunityFactory,
     SalespersonFactory,
+    SalesQuoteFactory,
     TaskFactory,
 )
 
@@ -277,6 +280,36 @@ def test_closed_task_cannot_be_closed_again(trait, close):
 
     assert error_codes(exc.value) == ["task_closed"]
     assert Task.objects.get(pk=task.pk).cancelled == (trait == "cancelled")
+
+
+@pytest.mark.parametrize("create", ["quote", "opportunity"])
+def test_a_typed_number_taken_after_the_check_is_refused_not_a_server_error(
+    monkeypatch, create
+):
+    """The race of two requests typing one number, in one thread: the first
+    commits between the second's check and its insert (tests/opportunities/
+    test_concurrency.py races real threads on PostgreSQL)."""
+    SalesQuoteFactory(number="Q-1")
+    taken = OpportunityFactory(in_progress=True)
+    for module in (records_services, editing_services):
+        monkeypatch.setattr(module, "refuse_taken_number", lambda model, number: None)
+
+    with pytest.raises(ValidationError) as exc:
+        if create == "quote":
+            services.sales_quote_create(
+                user=None, opportunity=taken, amount=Decimal(10), number="Q-1"
+            )
+        else:
+            services.opportunity_create(
+                user=None,
+                number=taken.number,
+                description="Copy",
+                contact=taken.contact,
+                salesperson=taken.salesperson,
+                sales_cycle=taken.sales_cycle,
+            )
+
+    assert error_codes(exc.value) == {"number": ["number_taken"]}
 
 
 # -- interactions ----------------------------------------------------------------------
