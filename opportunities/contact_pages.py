@@ -10,6 +10,9 @@ that namespace) but live here: contacts sit below opportunities and do not
 import them, and what these pages show is mostly opportunities.
 """
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -19,12 +22,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView
 
 from contacts.duplicates import possible_duplicates
 from contacts.models import Contact, ContactType, Salesperson
 from opportunities import selectors, services, statistics
-from opportunities.forms import ContactMergeForm
+from opportunities.forms import ContactChoiceField
 from opportunities.models import Opportunity
 
 # Pages show this many opportunities or persons and link to the full list.
@@ -107,6 +111,32 @@ class SalespersonDetailView(LoginRequiredMixin, DetailView):
             )
         context["shown"] = SHOWN
         return context
+
+
+class ContactMergeForm(forms.Form):
+    """The contact to keep when merging a duplicate into it; sent twice, the
+    second time confirmed."""
+
+    kept = ContactChoiceField(
+        label=gettext_lazy("Merge into"),
+        queryset=Contact.objects.all(),
+        help_text=gettext_lazy("The contact that stays; this one is deleted."),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Continue")))
+
+    def confirming(self) -> None:
+        """Ask for the confirmation: the same choice, sent confirmed."""
+        self.data = self.data.copy()
+        self.data["confirm"] = "True"
+        self.fields["kept"].widget = forms.HiddenInput()
+        self.data["kept"] = self.cleaned_data["kept"].pk
+        self.helper.inputs = []
+        self.helper.add_input(Submit("submit", _("Merge"), css_class="btn-danger"))
 
 
 class ContactMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):

@@ -17,6 +17,7 @@ from crm.filter_bar import FilterBarField
 from opportunities import rules, services
 from opportunities.filters import posted_pk
 from opportunities.models import (
+    INTERACTION_LENGTH,
     NOTE_LENGTH,
     CloseReason,
     CloseReasonType,
@@ -214,32 +215,6 @@ class ContactChoiceField(forms.ModelChoiceField):
         if isinstance(data, ContactInput):
             data = data.pk
         return super().has_changed(initial, data)
-
-
-class ContactMergeForm(forms.Form):
-    """The contact to keep when merging a duplicate into it; sent twice, the
-    second time confirmed."""
-
-    kept = ContactChoiceField(
-        label=_("Merge into"),
-        queryset=Contact.objects.all(),
-        help_text=_("The contact that stays; this one is deleted."),
-    )
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("Continue")))
-
-    def confirming(self) -> None:
-        """Ask for the confirmation: the same choice, sent confirmed."""
-        self.data = self.data.copy()
-        self.data["confirm"] = "True"
-        self.fields["kept"].widget = forms.HiddenInput()
-        self.data["kept"] = self.cleaned_data["kept"].pk
-        self.helper.inputs = []
-        self.helper.add_input(Submit("submit", _("Merge"), css_class="btn-danger"))
 
 
 class OpportunityForm(ServiceFormMixin, forms.ModelForm):
@@ -508,7 +483,9 @@ class InteractionForm(ServiceFormMixin, forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=InteractionKind.choices)
     description = forms.CharField(
-        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What happened"),
+        max_length=INTERACTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, opportunity, user, **kwargs):

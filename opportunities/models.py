@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +37,9 @@ MONEY = {
 }
 # The longest note an entry keeps (the reason for a reopening, a closing's note).
 NOTE_LENGTH = 250
+# What happened in a call, meeting or e-mail: a page of text; longer is a paste
+# of something else (a whole mail thread), which only makes the log unreadable.
+INTERACTION_LENGTH = 4000
 
 
 def figures_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -536,7 +539,11 @@ class Interaction(models.Model):
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     kind = models.CharField(_("kind"), max_length=10, choices=InteractionKind)
-    description = models.TextField(_("description"))
+    description = models.TextField(
+        _("description"),
+        max_length=INTERACTION_LENGTH,  # the form's limit; the validator the model's
+        validators=[MaxLengthValidator(INTERACTION_LENGTH)],
+    )
     salesperson = models.ForeignKey(
         Salesperson,
         verbose_name=_("salesperson"),

@@ -1,6 +1,9 @@
 """What every opportunity service does: lock the row, save a new version, log."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
@@ -61,3 +64,16 @@ def refuse_taken_number(model, number: str) -> None:
                 )
             }
         )
+
+
+@contextmanager
+def typed_number(model, number: str):
+    """Around the insert of a row with a typed ``number``: a request that took
+    the number since ``refuse_taken_number`` looked is the same refusal, not a
+    server error (the unique index is what decides the race)."""
+    try:
+        with transaction.atomic():  # a savepoint: the check below can still run
+            yield
+    except IntegrityError:
+        refuse_taken_number(model, number)
+        raise

@@ -12,7 +12,12 @@ from crm import audit
 from crm.services import number_series_next
 from opportunities import rules
 from opportunities.models import Opportunity, Task
-from opportunities.services.base import lock, refuse_taken_number, save
+from opportunities.services.base import (
+    lock,
+    refuse_taken_number,
+    save,
+    typed_number,
+)
 from salescycles.models import Priority, SalesCycle
 
 
@@ -89,7 +94,7 @@ def opportunity_create(
     )
     validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
     refuse_taken_number(Opportunity, number)
-    with transaction.atomic():
+    with transaction.atomic(), typed_number(Opportunity, number):
         opportunity.number = number or number_series_next(
             code="OPPORTUNITY", model=Opportunity
         )

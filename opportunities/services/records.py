@@ -20,7 +20,12 @@ from opportunities.models import (
     Task,
     TaskStatus,
 )
-from opportunities.services.base import lock, refuse_taken_number, save
+from opportunities.services.base import (
+    lock,
+    refuse_taken_number,
+    save,
+    typed_number,
+)
 from salescycles.models import ActivityStepType, Priority
 from salescycles.probability import money
 
@@ -65,14 +70,15 @@ def sales_quote_create(
             )
         if errors:
             raise ValidationError(errors)
-        quote = SalesQuote.objects.create(
-            opportunity=opp,
-            number=number or number_series_next(code="QUOTE", model=SalesQuote),
-            date=date,
-            valid_until=valid_until,
-            amount=money(amount),
-            description=description,
-        )
+        with typed_number(SalesQuote, number):
+            quote = SalesQuote.objects.create(
+                opportunity=opp,
+                number=number or number_series_next(code="QUOTE", model=SalesQuote),
+                date=date,
+                valid_until=valid_until,
+                amount=money(amount),
+                description=description,
+            )
         audit.record(
             user,
             quote,

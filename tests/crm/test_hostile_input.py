@@ -119,13 +119,11 @@ def path_of(name, data):
 def recording_reads():
     """The keys any QueryDict is asked for while the block runs."""
     keys = set()
-    originals = {
-        attr: getattr(MultiValueDict, attr)
-        for attr in ("__getitem__", "get", "getlist", "__contains__")
-    }
+    attrs = ("__getitem__", "get", "getlist", "__contains__")
+    own = {attr: MultiValueDict.__dict__.get(attr) for attr in attrs}
 
     def recorder(attr):
-        original = originals[attr]
+        original = getattr(MultiValueDict, attr)  # its own, or dict's
 
         def read(self, key, *args, **kwargs):
             if isinstance(self, QueryDict) and isinstance(key, str):
@@ -134,13 +132,16 @@ def recording_reads():
 
         return read
 
-    for attr in originals:
+    for attr in attrs:
         setattr(MultiValueDict, attr, recorder(attr))
     try:
         yield keys
     finally:
-        for attr, original in originals.items():
-            setattr(MultiValueDict, attr, original)
+        for attr, original in own.items():
+            if original is None:
+                delattr(MultiValueDict, attr)
+            else:
+                setattr(MultiValueDict, attr, original)
 
 
 def form_fields(response) -> set[str]:
@@ -160,7 +161,7 @@ def form_fields(response) -> set[str]:
     return names
 
 
-def hostile_variants(client, method, path):
+def hostile_variants(path):
     """Each hostile value in each parameter the page reads, then in all at once.
 
     The page's reads are those of any QueryDict while it runs, and the fields
@@ -191,7 +192,7 @@ def test_no_page_answers_hostile_input_with_a_server_error(
         if name.split(":")[-1] not in NOT_POSTED and not name.startswith("admin:"):
             methods.append(client.post)
         for method in methods:
-            for params, keep in hostile_variants(client, method, path):
+            for params, keep in hostile_variants(path):
                 client.force_login(user)  # a page may have signed out
                 response = method(path, params)
                 if keep:
@@ -200,6 +201,25 @@ def test_no_page_answers_hostile_input_with_a_server_error(
                     shown = {key: value[:20] for key, value in params.items()}
                     failures.append((user.username, method.__name__, shown))
     assert not failures, failures
+
+
+def test_every_page_and_download_a_signed_in_user_gets_is_kept_by_no_cache(
+    client, manager, data
+):
+    client.force_login(manager)
+    downloads = [
+        reverse("opportunities:list") + "?format=csv",
+        reverse("statistics:salespeople") + "?csv=salespeople",
+    ]
+    kept = []
+    for path in [path_of(name, data) for name in PAGES if name != "logout"] + downloads:
+        response = client.get(path)
+        directives = {
+            part.strip() for part in response.get("Cache-Control", "").split(",")
+        }
+        if not {"private", "no-store"} <= directives:
+            kept.append((path, response.status_code, response.get("Cache-Control")))
+    assert not kept, kept
 
 
 def test_the_walk_covers_the_projects_pages():

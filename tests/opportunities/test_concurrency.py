@@ -19,6 +19,7 @@ from opportunities.models import (
     Action,
     CloseReasonType,
     Opportunity,
+    SalesQuote,
     Status,
     Task,
 )
@@ -241,3 +242,28 @@ def test_only_one_of_racing_closes_wins(running):
     closing = opportunity.entries.get(active=True)
     assert closing.action_taken == opportunity.status  # won/lost name both
     assert opportunity.entries.filter(date_closed__isnull=False).count() == 1
+
+
+def test_of_racing_quotes_with_one_typed_number_one_wins_the_rest_are_refused():
+    cycle = cycle_with_stages()
+    opportunities = [
+        OpportunityFactory(in_progress=True, sales_cycle=cycle) for _ in range(THREADS)
+    ]
+
+    def quote(opportunity):
+        return [
+            lambda: services.sales_quote_create(
+                user=None, opportunity=opportunity, amount=Decimal(100), number="Q-1"
+            )
+        ]
+
+    outcomes = race([quote(opportunity) for opportunity in opportunities])
+
+    quotes = [o for o in outcomes if isinstance(o, SalesQuote)]
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(quotes) == 1
+    assert all(isinstance(e, ValidationError) for e in errors), errors
+    assert [error_codes(e) for e in errors] == [{"number": ["number_taken"]}] * (
+        THREADS - 1
+    )
+    assert SalesQuote.objects.get().opportunity == quotes[0].opportunity

@@ -5,10 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Salesperson
 from opportunities import services
 from opportunities.models import (
+    INTERACTION_LENGTH,
     CloseReason,
     CloseReasonType,
     Interaction,
@@ -18,14 +21,18 @@ from opportunities.models import (
     Task,
     TaskStatus,
 )
+from opportunities.services import editing as editing_services
+from opportunities.services import records as records_services
 from salescycles.models import ActivityStepType, Priority
 from tests.conftest import error_codes
+from tests.crm.dataio.importing import run
 from tests.factories import (
     START_DATE,
     CloseReasonFactory,
     CompanyFactory,
     OpportunityFactory,
     SalespersonFactory,
+    SalesQuoteFactory,
     TaskFactory,
 )
 
@@ -275,6 +282,36 @@ def test_closed_task_cannot_be_closed_again(trait, close):
     assert Task.objects.get(pk=task.pk).cancelled == (trait == "cancelled")
 
 
+@pytest.mark.parametrize("create", ["quote", "opportunity"])
+def test_a_typed_number_taken_after_the_check_is_refused_not_a_server_error(
+    monkeypatch, create
+):
+    """The race of two requests typing one number, in one thread: the first
+    commits between the second's check and its insert (tests/opportunities/
+    test_concurrency.py races real threads on PostgreSQL)."""
+    SalesQuoteFactory(number="Q-1")
+    taken = OpportunityFactory(in_progress=True)
+    for module in (records_services, editing_services):
+        monkeypatch.setattr(module, "refuse_taken_number", lambda model, number: None)
+
+    with pytest.raises(ValidationError) as exc:
+        if create == "quote":
+            services.sales_quote_create(
+                user=None, opportunity=taken, amount=Decimal(10), number="Q-1"
+            )
+        else:
+            services.opportunity_create(
+                user=None,
+                number=taken.number,
+                description="Copy",
+                contact=taken.contact,
+                salesperson=taken.salesperson,
+                sales_cycle=taken.sales_cycle,
+            )
+
+    assert error_codes(exc.value) == {"number": ["number_taken"]}
+
+
 # -- interactions ----------------------------------------------------------------------
 
 
@@ -325,6 +362,43 @@ def test_interaction_log_refuses_an_unknown_kind():
 
     assert error_codes(exc.value) == {"kind": ["invalid_choice"]}
     assert not Interaction.objects.exists()
+
+
+def test_interaction_text_is_bounded_in_the_service_the_form_and_imports(
+    client, rep, tmp_path
+):
+    opportunity = OpportunityFactory(
+        salesperson=Salesperson.objects.get(user=rep), description="Bounded"
+    )
+    too_long = "x" * (INTERACTION_LENGTH + 1)
+
+    with pytest.raises(ValidationError) as exc:
+        services.interaction_log(
+            user=None, opportunity=opportunity, kind="note", description=too_long
+        )
+    client.force_login(rep)
+    response = client.post(
+        reverse("opportunities:interaction", args=[opportunity.number]),
+        {"date": "2026-12-01", "kind": "note", "description": too_long},
+    )
+    path = tmp_path / "interactions.csv"
+    path.write_text(
+        "opportunity,date,kind,description,salesperson\n"
+        f"{opportunity.number},2026-12-01,note,{too_long},REP1\n"
+    )
+    status, _out, err = run("import_data", "interactions", path)
+
+    assert error_codes(exc.value) == {"description": ["max_length"]}
+    assert response.status_code == 200
+    assert "description" in response.context["form"].errors
+    assert status == 1 and "interactions.csv:2: description: " in err
+    assert not Interaction.objects.exists()
+    services.interaction_log(
+        user=None,
+        opportunity=opportunity,
+        kind="note",
+        description="x" * INTERACTION_LENGTH,
+    )
 
 
 # -- close reasons ---------------------------------------------------------------------
