@@ -488,13 +488,27 @@ class InteractionForm(ServiceFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, opportunity, user, **kwargs):
+    def __init__(self, *args, opportunity, user, interaction=None, **kwargs):
+        if interaction is not None:
+            kwargs["initial"] = {
+                "date": interaction.date,
+                "kind": interaction.kind,
+                "description": interaction.description,
+            }
         super().__init__(*args, **kwargs)
-        self.opportunity = opportunity
-        self.user = user
-        self.helper = _helper(_("Log interaction"))
+        self.opportunity, self.user, self.interaction = opportunity, user, interaction
+        self.helper = _helper(
+            _("Save the correction") if interaction else _("Log interaction")
+        )
 
     def save(self):
+        if self.interaction is not None:
+            return self.run(
+                services.interaction_update,
+                user=self.user,
+                interaction=self.interaction,
+                **self.cleaned_data,
+            )
         return self.run(
             services.interaction_log,
             user=self.user,

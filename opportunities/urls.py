@@ -68,5 +68,10 @@ urlpatterns = [
         views.InteractionCreateView.as_view(),
         name="interaction",
     ),
+    path(
+        "<str:number>/interaction/<int:pk>/edit/",
+        views.InteractionEditView.as_view(),
+        name="interaction_edit",
+    ),
     path("<str:number>/task/", views.TaskCreateView.as_view(), name="task"),
 ]

@@ -482,6 +482,23 @@ class InteractionCreateView(ServiceFormView):
     extra_context = {"title": gettext_lazy("Log an interaction")}
 
 
+class InteractionEditView(ServiceFormView):
+    """Its author corrects an interaction or a note (anyone else: 404)."""
+
+    template_name = "opportunities/simple_form.html"
+    form_class = InteractionForm
+    success_message = gettext_lazy("The interaction is corrected.")
+    extra_context = {"title": gettext_lazy("Correct an interaction")}
+
+    def get_form_kwargs(self):
+        interaction = get_object_or_404(
+            self.get_opportunity().interactions,
+            pk=self.kwargs["pk"],
+            created_by=self.request.user,
+        )
+        return {**super().get_form_kwargs(), "interaction": interaction}
+
+
 class TaskCreateView(ServiceFormView):
     template_name = "opportunities/simple_form.html"
     form_class = TaskForm

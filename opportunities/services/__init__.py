@@ -28,6 +28,7 @@ from opportunities.services.editing import (
 )
 from opportunities.services.records import (
     interaction_log,
+    interaction_update,
     opportunity_cancel_open_tasks,
     sales_quote_create,
     task_cancel,
@@ -44,6 +45,7 @@ __all__ = [
     "contact_merge",
     "contact_merge_counts",
     "interaction_log",
+    "interaction_update",
     "opportunity_advance",
     "opportunity_cancel_open_tasks",
     "opportunity_change_contact",

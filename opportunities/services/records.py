@@ -238,3 +238,29 @@ def interaction_log(
         interaction.save()
         audit.record(user, interaction, audit.ADDITION, _("Interaction logged."))
     return interaction
+
+
+def interaction_update(
+    *,
+    user,
+    interaction: Interaction,
+    kind: str,
+    description: str,
+    date: datetime.date,
+) -> Interaction:
+    """Correct an interaction (or a note): only the user who logged it may."""
+    if interaction.created_by_id is None or interaction.created_by_id != user.pk:
+        raise ValidationError(
+            _("Only the person who logged it can correct an interaction."),
+            code="not_the_author",
+        )
+    interaction.kind, interaction.description, interaction.date = (
+        kind,
+        description,
+        date,
+    )
+    interaction.full_clean()
+    with transaction.atomic():
+        interaction.save(update_fields=["kind", "description", "date"])
+        audit.record(user, interaction, audit.CHANGE, _("Interaction corrected."))
+    return interaction
