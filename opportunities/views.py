@@ -50,6 +50,7 @@ from opportunities.models import (
     Status,
 )
 from opportunities.saved_view_pages import SavedViewForm
+from opportunities.timeline import timeline
 from salescycles.models import Stage
 
 
@@ -205,18 +206,26 @@ class OpportunityDetailView(OpportunityMixin, DetailView):
             if opportunity.is_closed
             else moves.available(stages, opportunity.current_stage)
         )
+        entries = list(
+            opportunity.entries.select_related(
+                "stage", "previous_stage", "close_reason", "created_by", "salesperson"
+            ).order_by("id")
+        )
+        tasks = list(
+            opportunity.tasks.select_related("salesperson").order_by(
+                "closed", "date", "number"
+            )
+        )
+        interactions = list(opportunity.interactions.select_related("salesperson"))
         return super().get_context_data(
             stages=stages,
             moves=[
                 (move, label) for move, label in moves.Move.choices if move in options
             ],
-            entries=opportunity.entries.select_related(
-                "stage", "previous_stage", "close_reason", "created_by", "salesperson"
-            ).order_by("id"),
-            tasks=opportunity.tasks.select_related("salesperson").order_by(
-                "closed", "date", "number"
-            ),
-            interactions=opportunity.interactions.select_related("salesperson"),
+            entries=entries,
+            open_tasks=[task for task in tasks if not task.closed],
+            interactions=interactions,
+            timeline=timeline(entries, interactions, tasks),
             quote=SalesQuote.objects.filter(opportunity=opportunity).first(),
             can_reopen=opportunity.is_closed
             and user.has_perm("opportunities.reopen_opportunity"),

@@ -38,7 +38,7 @@ def test_the_timeline_mixes_history_interactions_notes_and_tasks_done(rep, deal)
         rep, deal, "Later note", day=first.date_of_change + datetime.timedelta(1)
     )
     done = TaskFactory(opportunity=deal, completed=True)
-    TaskFactory(opportunity=deal, cancelled=True)
+    cancelled = TaskFactory(opportunity=deal, cancelled=True)
     TaskFactory(opportunity=deal)  # open: not in the timeline
 
     items = timeline(
@@ -47,7 +47,7 @@ def test_the_timeline_mixes_history_interactions_notes_and_tasks_done(rep, deal)
 
     kinds = {item.kind for item in items}
     assert kinds == {"entry", "interaction", "note", "task"}
-    assert [i.row for i in items if i.kind == "task"] == [done]
+    assert {i.row for i in items if i.kind == "task"} == {done, cancelled}
     dates = [item.date for item in items]
     assert dates == sorted(dates, reverse=True)
     assert items.index(next(i for i in items if i.row == note)) < items.index(
@@ -106,3 +106,41 @@ def test_the_author_corrects_from_the_page_others_get_a_404(client, rep, manager
 
     client.force_login(manager)  # sees the opportunity, but did not write it
     assert client.get(url).status_code == 404
+
+
+def test_a_skip_and_a_jump_back_read_apart(client, rep):
+    from opportunities.moves import Move
+    from tests.opportunities.test_advance import advance, skip_cycle, stage
+
+    opp = OpportunityFactory(
+        salesperson=rep.salesperson, in_progress=True, sales_cycle=skip_cycle()
+    )
+    opp = advance(opp, Move.SKIP, target_stage=stage(opp, 30))
+    opp = advance(opp, Move.JUMP_BACK, target_stage=stage(opp, 10))
+    client.force_login(rep)
+
+    page = client.get(reverse("opportunities:detail", args=[opp.number]))
+
+    labels = [str(i.label) for i in page.context["timeline"] if i.kind == "entry"]
+    assert labels == ["Jumped back", "Jumped ahead (skip)", "First"]
+    text = page.content.decode()
+    assert "completed 10 %" in text  # the completed % of each entry
+    assert "· 0 interactions" in text
+
+
+def test_a_note_is_added_from_the_timeline(client, rep, deal):
+    client.force_login(rep)
+    page = client.get(reverse("opportunities:detail", args=[deal.number]))
+    assert 'data-testid="add-note"' in page.content.decode()
+    client.post(
+        reverse("opportunities:interaction", args=[deal.number]),
+        {
+            "kind": "note",
+            "date": datetime.date.today().isoformat(),
+            "description": "Call back",
+        },
+    )
+    page = client.get(reverse("opportunities:detail", args=[deal.number]))
+    first = page.context["timeline"][0]
+    assert (first.kind, first.text) == ("note", "Call back")
+    assert "· 1 interaction" in page.content.decode()

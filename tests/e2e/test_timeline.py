@@ -1,0 +1,36 @@
+"""The opportunity's timeline in the browser: a note added and corrected."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+from tests.factories import OpportunityFactory, SalespersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def deal(db):
+    anna = SalespersonFactory(
+        code="AH", name="Anna", user=UserFactory(username="anna", role="Sales reps")
+    )
+    return OpportunityFactory(salesperson=anna, in_progress=True, description="Pumps")
+
+
+def test_a_rep_adds_a_note_and_corrects_it(page, deal):
+    sign_in(page, "anna")
+    page.goto(f"/opportunities/{deal.number}/")
+    page.get_by_placeholder("Write a note…").fill("Customr wants a demo")
+    page.get_by_role("button", name="Add note").click()
+    timeline = page.get_by_test_id("history")
+    first = timeline.locator("li").first
+    expect(first).to_contain_text("Customr wants a demo")
+    expect(page.get_by_test_id("interaction-count")).to_contain_text("1 interaction")
+    first.get_by_role("link", name="Correct").click()
+    page.fill("#id_description", "Customer wants a demo " + "and more " * 60)
+    page.get_by_role("button", name="Save the correction").click()
+    first = page.get_by_test_id("history").locator("li").first
+    # A long text is folded behind "show more".
+    expect(first.get_by_text("show more")).to_be_visible()
+    expect(first).not_to_contain_text("Customr")
+    page.screenshot(path="/tmp/timeline.png", full_page=True)
