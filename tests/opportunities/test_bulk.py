@@ -182,3 +182,22 @@ def test_the_list_offers_the_bulk_form_and_row_boxes(client, rep, deals):
     assert 'form="bulk"' in page
     assert 'value="reassign"' not in page
     assert 'value="close_lost"' in page
+
+
+def test_the_confirmation_page_queries_do_not_grow_with_rows(
+    client, rep, reason, django_assert_num_queries
+):
+    me = rep.salesperson
+    deals = [OpportunityFactory(salesperson=me, in_progress=True) for _ in range(25)]
+    client.force_login(rep)
+    # session, user, the two permission queries, the count of the chosen, the
+    # lost reasons for the default, the first rows shown with their joins, and
+    # the lost reasons of the form's one select: for 25 rows as for 3.
+    with django_assert_num_queries(8):
+        response = post(
+            client,
+            action="close_lost",
+            scope="selected",
+            selected=[d.pk for d in deals],
+        )
+    assert response.context["count"] == 25

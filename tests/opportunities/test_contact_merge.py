@@ -115,3 +115,20 @@ def test_a_rep_cannot_merge(client, twins, rep):
     assert Contact.objects.filter(pk=merged.pk).exists()
     detail = client.get(reverse("contacts:detail", args=[merged.number]))
     assert url not in detail.content.decode()
+
+
+def test_the_merge_pages_make_a_fixed_number_of_queries(
+    client, twins, manager, django_assert_num_queries
+):
+    kept, merged = twins
+    for _ in range(5):
+        OpportunityFactory(contact=merged)
+    client.force_login(manager)
+    url = reverse("contacts:merge", args=[merged.number])
+    # session, user, the two permission queries, the contact, the likely twins.
+    with django_assert_num_queries(6):
+        client.get(url)
+    # ... and for the confirmation: the chosen contact, then what moves
+    # (opportunities as contact, as company, tasks, persons).
+    with django_assert_num_queries(10):
+        client.post(url, {"kept": kept.pk})
