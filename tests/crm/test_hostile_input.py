@@ -86,7 +86,7 @@ def data(manager, rep):
         salesperson=Salesperson.objects.get(user=rep),
     )
     SalesQuoteFactory(opportunity=opportunity)
-    InteractionFactory(opportunity=opportunity)
+    interaction = InteractionFactory(opportunity=opportunity)
     task = TaskFactory(opportunity=opportunity)
     CloseReasonFactory()
     OpportunityFactory(
@@ -99,10 +99,15 @@ def data(manager, rep):
     view = SavedView.objects.create(owner=rep, page="opportunities", name="Mine")
     return {
         "opportunities:view_delete": {"pk": view.pk},
+        "opportunities:interaction_edit": {
+            "number": opportunity.number,
+            "pk": interaction.pk,
+        },
         "opportunities:task_complete": {"number": task.number},
         "opportunities:task_cancel": {"number": task.number},
         "opportunities:board_column": {"stage": stage.pk},
         "opportunities:move_to": {"number": opportunity.number, "stage": stage.pk},
+        "opportunities:board_move": {"number": opportunity.number, "target": stage.pk},
         "opportunities": {"number": opportunity.number, "cycle": cycle.code},
         "contacts": {"number": person.number, "code": "REP1"},
     }
