@@ -8,4 +8,10 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that make a change of role take effect at once.
+        # Before any URL pattern is read: ``<number:...>`` in every app's urls.
+        from django.urls import register_converter
+
         from crm import permissions  # noqa: F401
+        from crm.numbers import NumberConverter
+
+        register_converter(NumberConverter, "number")

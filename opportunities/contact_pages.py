@@ -104,7 +104,9 @@ class SalespersonDetailView(LoginRequiredMixin, DetailView):
 urlpatterns = [
     path("salespeople/", SalespersonListView.as_view(), name="salespeople"),
     path(
-        "salespeople/<str:code>/", SalespersonDetailView.as_view(), name="salesperson"
+        "salespeople/<number:code>/",
+        SalespersonDetailView.as_view(),
+        name="salesperson",
     ),
-    path("<str:number>/", ContactDetailView.as_view(), name="detail"),
+    path("<number:number>/", ContactDetailView.as_view(), name="detail"),
 ]

@@ -12,6 +12,7 @@ those go through the pages, which write proper entries and tasks.
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from crm.dataio import (
     fetch,
     rule_message,
 )
+from crm.numbers import validate_number
 from crm.services import number_series_take
 from opportunities import rules
 from opportunities.history import (
@@ -269,6 +271,11 @@ class OpportunityImporter(Importer):
                 rule(name, rules.percentage(v[name]))
         if len(v.get("number") or "") > 20:
             bad("number", _("Ensure this value has at most 20 characters."))
+        elif v.get("number"):
+            try:
+                validate_number(v["number"])
+            except ValidationError as error:
+                rule("number", error)
         if len(v["description"]) > 100:
             bad("description", _("Ensure this value has at most 100 characters."))
         closed = status in (Status.WON, Status.LOST)

@@ -5,6 +5,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from crm import audit
+from crm.numbers import validate_number
 from opportunities.models import Opportunity, SalesQuote
 
 
@@ -50,8 +51,15 @@ def save(
     return opportunity
 
 
-def refuse_taken_number(model, number: str) -> None:
-    if number and model.objects.filter(number=number).exists():
+def check_new_number(model, number: str) -> None:
+    """A typed number: refused when the rule forbids it or it is taken."""
+    if not number:
+        return
+    try:
+        validate_number(number)
+    except ValidationError as error:
+        raise ValidationError({"number": error}) from error
+    if model.objects.filter(number=number).exists():
         raise ValidationError(
             {
                 "number": ValidationError(

@@ -11,7 +11,7 @@ from crm import audit
 from crm.services import number_series_next
 from opportunities import rules
 from opportunities.models import Opportunity, Task
-from opportunities.services.base import lock, refuse_taken_number, save
+from opportunities.services.base import check_new_number, lock, save
 from salescycles.models import Priority, SalesCycle
 
 
@@ -67,7 +67,7 @@ def opportunity_create(
         creation_date=creation_date or timezone.localdate(),
     )
     validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
-    refuse_taken_number(Opportunity, number)
+    check_new_number(Opportunity, number)
     with transaction.atomic():
         opportunity.number = number or number_series_next(
             code="OPPORTUNITY", model=Opportunity

@@ -20,7 +20,7 @@ from opportunities.models import (
     Task,
     TaskStatus,
 )
-from opportunities.services.base import lock, refuse_taken_number, save
+from opportunities.services.base import check_new_number, lock, save
 from salescycles.models import ActivityStepType, Priority
 from salescycles.probability import money
 
@@ -49,7 +49,7 @@ def sales_quote_create(
                 code="quote_exists",
                 params={"number": opp.number},
             )
-        refuse_taken_number(SalesQuote, number)
+        check_new_number(SalesQuote, number)
         date = date or timezone.localdate()
         errors: dict = {}
         if amount is None or amount <= 0:
