@@ -57,6 +57,7 @@ class OpportunityMixin(LoginRequiredMixin):
         "sales_cycle",
         "stage",
         "contact__company",
+        "contact_company",
         "salesperson",
         "close_reason",
     )

@@ -119,7 +119,9 @@ def opportunity_edit(
             opp.description = description
         if priority is not None:
             opp.priority = priority
-        if contact is not None:
+        if contact is not None and contact.pk != opp.contact_id:
+            # The company is the contact's when the contact is chosen, and is
+            # kept when the person moves to another company later.
             opp.contact = contact
             opp.contact_company_id = contact.contact_company_id
         if salesperson is not None and salesperson.pk != opp.salesperson_id:
