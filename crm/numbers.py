@@ -58,9 +58,9 @@ class NumberConverter:
 
 
 def number_url(viewname: str, *args) -> str:
-    """``reverse()`` for an address that carries numbers; "" for a number saved
-    before the rule that the rule refuses, so its row still shows (unlinked)
-    on every page instead of making the page a server error."""
+    """``reverse()`` for an address that carries numbers; "" (a link to the
+    page itself) for a number saved before the rule that the rule refuses, so
+    its row still shows on every page instead of making it a server error."""
     try:
         return reverse(viewname, args=args)
     except NoReverseMatch:
