@@ -158,6 +158,15 @@ def apply(user, world, operation, i, j) -> None:
 # The move that broke the copy (issue 17): an opportunity of a person, the
 # person moved to another company.
 @example(operations=[("opportunity", 2, 0), ("move person", 0, 1)])
+@example(
+    operations=[
+        ("person", 0, 0),
+        ("opportunity", 4, 0),
+        ("close", 0, 1),
+        ("reopen", 0, 0),
+        ("change contact", 0, 0),
+    ]
+)
 def test_any_sequence_of_page_operations_restores_from_its_export(manager, operations):
     try:
         with transaction.atomic():
