@@ -36,6 +36,8 @@ OPERATIONS = [
     "reopen",
     "change contact",
     "edit",
+    "reassign",
+    "delete",
     "quote",
     "task",
     "finish task",
@@ -113,6 +115,7 @@ def apply(user, world, operation, i, j) -> None:
             outcome=outcome,
             close_reason=world["reasons"][outcome],
             date_closed=today,
+            note=f"Note {i}" if i % 2 else "",
         )
     elif operation == "reopen":
         services.opportunity_reopen(
@@ -126,6 +129,12 @@ def apply(user, world, operation, i, j) -> None:
         services.opportunity_edit(
             user=user, opportunity=opportunity, description=f"Edited {j}"
         )
+    elif operation == "reassign":
+        services.opportunity_change_salesperson(
+            user=user, opportunity=opportunity, salesperson=world["salespeople"][j % 2]
+        )
+    elif operation == "delete":
+        services.opportunity_delete(user=user, opportunity=opportunity)
     elif operation == "quote":
         services.sales_quote_create(
             user=user, opportunity=opportunity, amount=Decimal(500 + j)
@@ -170,8 +179,10 @@ def apply(user, world, operation, i, j) -> None:
 def test_any_sequence_of_page_operations_restores_from_its_export(manager, operations):
     try:
         with transaction.atomic():
+            salespeople = [SalespersonFactory(), SalespersonFactory()]
             world = {
-                "salesperson": SalespersonFactory(),
+                "salesperson": salespeople[0],
+                "salespeople": salespeople,
                 "cycle": cycle_with_stages(),
                 "reasons": {
                     CloseReasonType.WON: CloseReasonFactory(won=True),
