@@ -232,3 +232,21 @@ def test_a_number_saved_before_the_rule_shows_unlinked_and_no_page_fails(
     ):
         assert client.get(page).status_code == 200, page
     assert "old?1" in client.get("/contacts/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("admin:contacts_salesperson_add", {"code": "SP 1", "name": "Anna"}),
+        (
+            "admin:salescycles_salescycle_add",
+            {"code": "new", "probability_method": "multiply"},
+        ),
+    ],
+)
+def test_the_admin_refuses_a_code_the_rule_forbids(admin_client, url, data):
+    response = admin_client.post(reverse(url), {**data, "commission_pct": "0"})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()
+    assert [e.code for e in errors["code"]] == ["invalid_number"]
