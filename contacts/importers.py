@@ -53,7 +53,7 @@ class ContactImporter(Importer):
         Column("city", "City"),
         Column("country", "Country/Region Code"),
     ]
-    exclude_clean = ("company", "salesperson", "number")
+    exclude_clean = ("company", "salesperson")
 
     def resolve(self, rows):
         found = self.refs(rows, "salesperson", Salesperson)

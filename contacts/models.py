@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.numbers import validate_number
 from crm.textsearch import ranked, text_match
 
 # The columns a search reads (crm migration 0003 indexes the contacts' ones).
@@ -32,7 +33,9 @@ class SalespersonQuerySet(models.QuerySet):
 
 
 class Salesperson(models.Model):
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = models.CharField(
+        _("code"), max_length=20, unique=True, validators=[validate_number]
+    )
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone no."), max_length=30, blank=True)
@@ -101,6 +104,7 @@ class Contact(models.Model):
         max_length=20,
         unique=True,
         blank=True,
+        validators=[validate_number],
         help_text=_("Leave empty to take the next number of the series."),
     )
     type = models.CharField(

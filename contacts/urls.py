@@ -19,5 +19,5 @@ urlpatterns = [
         views.ContactSearchView.as_view(type=ContactType.COMPANY),
         name="search_companies",
     ),
-    path("<str:number>/edit/", views.ContactUpdateView.as_view(), name="edit"),
+    path("<number:number>/edit/", views.ContactUpdateView.as_view(), name="edit"),
 ]

@@ -8,8 +8,14 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that make a change of role take effect at once.
-        # Registers SQLite's crm_fold on every new connection.
+        # Before any URL pattern is read: ``<number:...>`` in every app's urls.
+        from django.urls import register_converter
+
+        # textsearch registers SQLite's crm_fold on every new connection.
         from crm import (
             permissions,  # noqa: F401
             textsearch,  # noqa: F401
         )
+        from crm.numbers import NumberConverter
+
+        register_converter(NumberConverter, "number")

@@ -4,11 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.numbers import validate_prefix
+
 
 class NumberSeries(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     description = models.CharField(_("description"), max_length=100, blank=True)
-    prefix = models.CharField(_("prefix"), max_length=10)
+    prefix = models.CharField(_("prefix"), max_length=10, validators=[validate_prefix])
     width = models.PositiveSmallIntegerField(
         _("digits"), default=6, help_text=_("Digits after the prefix.")
     )

@@ -194,8 +194,10 @@ class ContactMergeView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
 urlpatterns = [
     path("salespeople/", SalespersonListView.as_view(), name="salespeople"),
     path(
-        "salespeople/<str:code>/", SalespersonDetailView.as_view(), name="salesperson"
+        "salespeople/<number:code>/",
+        SalespersonDetailView.as_view(),
+        name="salesperson",
     ),
-    path("<str:number>/merge/", ContactMergeView.as_view(), name="merge"),
-    path("<str:number>/", ContactDetailView.as_view(), name="detail"),
+    path("<number:number>/merge/", ContactMergeView.as_view(), name="merge"),
+    path("<number:number>/", ContactDetailView.as_view(), name="detail"),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
+from crm.numbers import validate_number
 from opportunities.choices import (
     CLOSED_STATUSES,
     IS_OPEN,
@@ -129,6 +130,7 @@ class Opportunity(models.Model):
         max_length=20,
         unique=True,
         blank=True,
+        validators=[validate_number],
         help_text=_("Leave empty to take the next number of the series."),
     )
     description = models.CharField(_("description"), max_length=100)
@@ -440,7 +442,9 @@ class SalesQuote(models.Model):
         on_delete=models.CASCADE,
         related_name="quote",
     )
-    number = models.CharField(_("no."), max_length=20, unique=True)
+    number = models.CharField(
+        _("no."), max_length=20, unique=True, validators=[validate_number]
+    )
     date = models.DateField(_("date"), default=timezone.localdate)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     amount = models.DecimalField(_("amount excl. VAT"), **MONEY)
@@ -469,7 +473,9 @@ class TaskQuerySet(SalespersonScopedQuerySet):
 class Task(models.Model):
     """A to-do, from a stage's activity or made by hand."""
 
-    number = models.CharField(_("no."), max_length=20, unique=True)
+    number = models.CharField(
+        _("no."), max_length=20, unique=True, validators=[validate_number]
+    )
     type = models.CharField(
         _("type"),
         max_length=10,

@@ -68,6 +68,7 @@ class OpportunityMixin(LoginRequiredMixin):
         "sales_cycle",
         "stage",
         "contact__company",
+        "contact_company",
         "salesperson",
         "close_reason",
     )

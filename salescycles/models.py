@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.numbers import validate_number
 from salescycles.dateformula import validate_date_formula
 from salescycles.probability import Method
 
@@ -37,7 +38,9 @@ class SalesCycleQuerySet(models.QuerySet):
 
 
 class SalesCycle(models.Model):
-    code = models.CharField(_("code"), max_length=10, unique=True)
+    code = models.CharField(
+        _("code"), max_length=10, unique=True, validators=[validate_number]
+    )
     description = models.CharField(_("description"), max_length=100, blank=True)
     probability_method = models.CharField(
         _("probability calculation"),

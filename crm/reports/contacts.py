@@ -1,11 +1,11 @@
 """Contact statistics: open, won and lost per company, largest pipeline first."""
 
 from django.db.models import Count, Q, Window
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact
+from crm.numbers import number_url
 from crm.reports.base import (
     Section,
     StatisticsView,
@@ -72,7 +72,7 @@ class ContactStatisticsView(StatisticsView):
             table.add(
                 Link(
                     f"{contact.number} {contact.name}",
-                    reverse("contacts:detail", args=[contact.number]),
+                    number_url("contacts:detail", contact.number),
                 ),
                 *split_cells(
                     statistics.nest_split(row),

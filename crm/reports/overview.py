@@ -1,11 +1,11 @@
 """This quarter: won, still expected, overdue and lost, by salesperson."""
 
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.money import format_money
+from crm.numbers import number_url
 from crm.reports import charts
 from crm.reports.base import (
     LostByReason,
@@ -134,7 +134,7 @@ class OverviewView(StatisticsView):
             table.add(
                 Link(
                     people_label(salesperson),
-                    reverse("contacts:salesperson", args=[salesperson.code]),
+                    number_url("contacts:salesperson", salesperson.code),
                 ),
                 Link(
                     row["won_count"],

@@ -1,10 +1,10 @@
 """Salesperson statistics: open, won and lost per salesperson."""
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.money import format_money
+from crm.numbers import number_url
 from crm.reports import charts
 from crm.reports.base import (
     Section,
@@ -40,7 +40,7 @@ class SalespersonStatisticsView(StatisticsView):
             table.add(
                 Link(
                     people_label(salesperson),
-                    reverse("contacts:salesperson", args=[salesperson.code]),
+                    number_url("contacts:salesperson", salesperson.code),
                 ),
                 *split_cells(
                     split[salesperson.pk],

@@ -234,7 +234,20 @@ class OpportunityEntryImporter(Importer):
                     )
             if closing and stage is not None:
                 bad("stage", _("A closing entry has no stage."))
-            if not closing and stage is None and v.get("stage") is None:
+            # Reopened after closing before it started: not started again, no
+            # stage (as opportunity_reopen writes it).
+            unstarted = (
+                action == Action.REOPENED
+                and last is not None
+                and last.action_taken in (Action.WON, Action.LOST)
+                and last.previous_stage_id is None
+            )
+            if (
+                not closing
+                and not unstarted
+                and stage is None
+                and v.get("stage") is None
+            ):
                 bad("stage", _("Required for a %(action)s entry.") % {"action": action})
             previous = last_stage
             given_previous = v.get("previous_stage")
@@ -302,7 +315,9 @@ class OpportunityEntryImporter(Importer):
             chances = v.get("chances_pct") or ZERO
             completed = v.get("completed_pct")
             if completed is None or "completed_pct" in row.empty:
-                completed = HUNDRED if closing else stage.completed_pct
+                completed = (
+                    HUNDRED if closing else stage.completed_pct if stage else ZERO
+                )
             value = v.get("estimated_value") or ZERO
             if "probability_pct" in row.empty or v.get("probability_pct") is None:
                 figures = Figures.calculated(
@@ -345,7 +360,12 @@ class OpportunityEntryImporter(Importer):
             )
             if contact is not None:
                 entry.contact_id = contact.pk
-            entry.contact_company_id = company.pk if company else opp.contact_company_id
+            if company is not None:
+                entry.contact_company_id = company.pk
+            elif "contact_company" in row.empty:
+                entry.contact_company_id = None  # a person of no company then
+            else:
+                entry.contact_company_id = opp.contact_company_id
             if v.get("salesperson"):
                 entry.salesperson_id = salespeople[v["salesperson"]].pk
             if last is not None:
@@ -365,7 +385,8 @@ class OpportunityEntryImporter(Importer):
             opp.date_closed = active.date_of_change
             opp.close_reason_id = active.close_reason_id
         else:
-            opp.status = Status.IN_PROGRESS
+            # No stage: reopened after closing before it started.
+            opp.status = Status.IN_PROGRESS if active.stage_id else Status.NOT_STARTED
             opp.stage_id = active.stage_id
             opp.date_closed = None
             opp.close_reason = None

@@ -12,10 +12,11 @@ those go through the pages, which write proper entries and tasks.
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.models import Contact, Salesperson
+from contacts.models import Contact, ContactType, Salesperson
 from crm.dataio import (
     Column,
     Importer,
@@ -25,6 +26,7 @@ from crm.dataio import (
     fetch,
     rule_message,
 )
+from crm.numbers import validate_number
 from crm.services import number_series_take
 from opportunities import rules
 from opportunities.history import (
@@ -131,6 +133,7 @@ class OpportunityImporter(Importer):
         salespeople = self.refs(rows, "salesperson", Salesperson)
         cycles = self.refs(rows, "sales_cycle", SalesCycle)
         reasons = self.refs(rows, "close_reason", CloseReason)
+        companies = self.refs(rows, "contact_company", Contact, "number")
         stages = {
             (s.cycle_id, s.number): s
             for s in Stage.objects.filter(cycle__in=[c.pk for c in cycles.values()])
@@ -171,24 +174,48 @@ class OpportunityImporter(Importer):
                     )
                     continue
                 v["stage"] = stage
-            company = v.pop("contact_company", None)
-            expected = v["contact"].contact_company
-            if company and company != (expected.number if expected else ""):
-                self.error(
-                    row,
-                    "contact_company",
-                    _("Contact %(contact)s belongs to %(company)s.")
-                    % {
-                        "contact": v["contact"].number,
-                        "company": expected.number if expected else "-",
-                    },
-                )
+            company = self._contact_company(row, companies)
+            if company is False:
                 continue
+            v["contact_company"] = company
             row.obj = existing.get(v.get("number"))
             if row.obj is None:
                 self._plan_new(row, today)
             else:
                 self._plan_update(row)
+
+    def _contact_company(self, row: Row, companies) -> Contact | None | bool:
+        """The company the opportunity keeps (docs/import-export.md): the
+        file's, which may be one the person has left since; the contact's
+        own without the column. False when the file's cannot be."""
+        v = row.values
+        contact = v["contact"]
+        if "contact_company" not in v:
+            return contact.contact_company
+        number = v.pop("contact_company")
+        if contact.type == ContactType.COMPANY:
+            if number in ("", None, contact.number):
+                return contact
+            self.error(
+                row,
+                "contact_company",
+                _("Contact %(contact)s belongs to %(company)s.")
+                % {"contact": contact.number, "company": contact.number},
+            )
+            return False
+        if not number:
+            return None
+        company = companies.get(number)
+        if company is None:
+            return False  # reported by refs()
+        if company.type != ContactType.COMPANY:
+            self.error(
+                row,
+                "contact_company",
+                _("The company of a person must be a company-type contact."),
+            )
+            return False
+        return company
 
     def _plan_update(self, row: Row) -> None:
         opp, v = row.obj, row.values
@@ -270,6 +297,11 @@ class OpportunityImporter(Importer):
                 rule(name, rules.percentage(v[name]))
         if len(v.get("number") or "") > 20:
             bad("number", _("Ensure this value has at most 20 characters."))
+        elif v.get("number"):
+            try:
+                validate_number(v["number"])
+            except ValidationError as error:
+                rule("number", error)
         if len(v["description"]) > 100:
             bad("description", _("Ensure this value has at most 100 characters."))
         closed = status in (Status.WON, Status.LOST)
@@ -331,7 +363,9 @@ class OpportunityImporter(Importer):
             "number": v.get("number") or "",
             "description": v["description"],
             "contact_id": v["contact"].pk,
-            "contact_company_id": v["contact"].contact_company_id,
+            "contact_company_id": v["contact_company"].pk
+            if v["contact_company"]
+            else None,
             "salesperson_id": v["salesperson"].pk,
             "sales_cycle_id": cycle.pk,
             "priority": v.get("priority") or Priority.NORMAL,

@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from crm import audit
+from crm.numbers import validate_number
 from opportunities.models import Opportunity, SalesQuote
 
 
@@ -53,7 +54,19 @@ def save(
     return opportunity
 
 
+def check_new_number(model, number: str) -> None:
+    """A typed number: refused when the rule forbids it or it is taken."""
+    if not number:
+        return
+    try:
+        validate_number(number)
+    except ValidationError as error:
+        raise ValidationError({"number": error}) from error
+    refuse_taken_number(model, number)
+
+
 def refuse_taken_number(model, number: str) -> None:
+    """A typed number another row has already: ``number_taken``."""
     if number and model.objects.filter(number=number).exists():
         raise ValidationError(
             {
@@ -69,7 +82,7 @@ def refuse_taken_number(model, number: str) -> None:
 @contextmanager
 def typed_number(model, number: str):
     """Around the insert of a row with a typed ``number``: a request that took
-    the number since ``refuse_taken_number`` looked is the same refusal, not a
+    the number since ``check_new_number`` looked is the same refusal, not a
     server error (the unique index is what decides the race)."""
     try:
         with transaction.atomic():  # a savepoint: the check below can still run

@@ -13,8 +13,8 @@ from crm.services import number_series_next
 from opportunities import rules
 from opportunities.models import Opportunity, Task
 from opportunities.services.base import (
+    check_new_number,
     lock,
-    refuse_taken_number,
     save,
     typed_number,
 )
@@ -93,7 +93,7 @@ def opportunity_create(
         estimated_close_date=estimated_close_date,
     )
     validate_changes(opportunity, salesperson=salesperson, sales_cycle=sales_cycle)
-    refuse_taken_number(Opportunity, number)
+    check_new_number(Opportunity, number)
     with transaction.atomic(), typed_number(Opportunity, number):
         opportunity.number = number or number_series_next(
             code="OPPORTUNITY", model=Opportunity
@@ -145,7 +145,9 @@ def opportunity_edit(
             opp.description = description
         if priority is not None:
             opp.priority = priority
-        if contact is not None:
+        if contact is not None and contact.pk != opp.contact_id:
+            # The company is the contact's when the contact is chosen, and is
+            # kept when the person moves to another company later.
             opp.contact = contact
             opp.contact_company_id = contact.contact_company_id
         if salesperson is not None and salesperson.pk != opp.salesperson_id:

@@ -21,8 +21,8 @@ from opportunities.models import (
     TaskStatus,
 )
 from opportunities.services.base import (
+    check_new_number,
     lock,
-    refuse_taken_number,
     save,
     typed_number,
 )
@@ -54,7 +54,7 @@ def sales_quote_create(
                 code="quote_exists",
                 params={"number": opp.number},
             )
-        refuse_taken_number(SalesQuote, number)
+        check_new_number(SalesQuote, number)
         date = date or timezone.localdate()
         errors: dict = {}
         if amount is None or amount <= 0:

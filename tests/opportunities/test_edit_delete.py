@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.services import contact_update
 from opportunities import services
 from opportunities.models import (
     Interaction,
@@ -435,3 +436,30 @@ def test_contact_changes_freely_after_a_reopen_back_to_not_started(manager):
         other,
         other,
     )
+
+
+# -- the contact company is kept --------------------------------------------------
+
+
+def test_a_person_moving_to_another_company_leaves_the_opportunity_with_the_first(
+    client, manager
+):
+    first, second = CompanyFactory(name="First Oy"), CompanyFactory(name="Second Oy")
+    person = PersonFactory(company=first)
+    opportunity = OpportunityFactory(contact=person, in_progress=True)
+    contact_update(user=manager, contact=person, company=second)
+
+    # The edit page posts the contact it shows: an edit is not a change of it.
+    services.opportunity_edit(
+        user=manager, opportunity=opportunity, description="Renamed", contact=person
+    )
+    opportunity = services.opportunity_advance(
+        user=manager, opportunity=opportunity, move=Move.NEXT
+    )
+
+    assert opportunity.contact_company == first
+    assert {entry.contact_company for entry in opportunity.entries.all()} == {first}
+    client.force_login(manager)
+    page = client.get(reverse("opportunities:detail", args=[opportunity.number]))
+    assert "First Oy" in page.content.decode()
+    assert "Second Oy" not in page.content.decode()

@@ -257,14 +257,41 @@ def test_rules_of_the_services_apply_to_new_rows(tmp_path, world, row, problem):
     assert not Opportunity.objects.exists()
 
 
-def test_a_contact_company_that_does_not_match_is_an_error(tmp_path, world):
+def test_the_contact_company_of_the_file_is_kept_though_the_person_moved(
+    tmp_path, world
+):
+    # P1 works for C1 now; the opportunity was made when P1 worked for C2.
     status, _out, err = import_text(
         tmp_path,
         "opportunities",
         "description,contact,contact_company,salesperson,sales_cycle\nd,P1,C2,AH,CYC\n",
     )
+    assert status == 0, err
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.contact.number, opportunity.contact_company.number) == (
+        "P1",
+        "C2",
+    )
+
+
+@pytest.mark.parametrize(
+    ("contact", "company", "problem"),
+    [
+        ("P1", "P1", "The company of a person must be a company-type contact."),
+        ("C1", "C2", "Contact C1 belongs to C1."),
+    ],
+)
+def test_a_contact_company_that_cannot_be_is_an_error(
+    tmp_path, world, contact, company, problem
+):
+    status, _out, err = import_text(
+        tmp_path,
+        "opportunities",
+        "description,contact,contact_company,salesperson,sales_cycle\n"
+        f"d,{contact},{company},AH,CYC\n",
+    )
     assert status == 1
-    assert ":2: contact_company: Contact P1 belongs to C1." in err
+    assert f":2: contact_company: {problem}" in err
 
 
 def test_the_state_of_an_existing_opportunity_is_not_changed_by_import(tmp_path, world):

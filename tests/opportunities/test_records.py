@@ -292,7 +292,7 @@ def test_a_typed_number_taken_after_the_check_is_refused_not_a_server_error(
     SalesQuoteFactory(number="Q-1")
     taken = OpportunityFactory(in_progress=True)
     for module in (records_services, editing_services):
-        monkeypatch.setattr(module, "refuse_taken_number", lambda model, number: None)
+        monkeypatch.setattr(module, "check_new_number", lambda model, number: None)
 
     with pytest.raises(ValidationError) as exc:
         if create == "quote":
