@@ -1,5 +1,6 @@
 """Forms of the opportunities app."""
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from crispy_forms.helper import FormHelper
@@ -256,6 +257,23 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
                 pk=own.pk if own else None
             )
             self.fields["salesperson"].initial = own
+        if self.instance.pk is None:
+            # One step: the first estimate, and started at once unless unticked.
+            self.fields["estimated_value"] = decimal_field(
+                label=_("Estimated value"),
+                required=False,
+                min_value=0,
+                max_digits=15,
+                decimal_places=2,
+            )
+            self.fields["estimated_close_date"] = forms.DateField(
+                label=_("Estimated close date"), required=False, widget=date_input()
+            )
+            self.fields["start_now"] = forms.BooleanField(
+                label=_("Start it now at the cycle's first stage"),
+                required=False,
+                initial=True,
+            )
         self.helper = _helper(_("Save"))
 
     def _post_clean(self):
@@ -285,6 +303,9 @@ class OpportunityForm(ServiceFormMixin, forms.ModelForm):
             salesperson=data["salesperson"],
             sales_cycle=data["sales_cycle"],
             priority=data["priority"],
+            estimated_value=data["estimated_value"] or Decimal(0),
+            estimated_close_date=data["estimated_close_date"],
+            start=data["start_now"],
         )
 
 

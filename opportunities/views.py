@@ -51,7 +51,7 @@ from opportunities.models import (
 )
 from opportunities.saved_view_pages import SavedViewForm
 from opportunities.timeline import timeline
-from salescycles.models import Stage
+from salescycles.models import SalesCycle, Stage
 
 
 def visible_opportunities(user):
@@ -244,16 +244,22 @@ class OpportunityCreateView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_initial(self):
-        initial = {}
+        # The salesperson: the user's own, else the contact's default; the
+        # cycle: the default one (NAV's Marketing Setup), if not blocked.
+        own = getattr(self.request.user, "salesperson", None)
+        initial = {"salesperson": own.pk if own else None}
+        default_cycle = SalesCycle.objects.default()
+        if default_cycle is not None:
+            initial["sales_cycle"] = default_cycle.pk
         contact = self.request.GET.get("contact")
-        if contact and contact.isdigit():
+        if contact and contact.isdigit() and int(contact) < 2**63:
             contact = Contact.objects.filter(pk=contact).first()
             if contact:
                 initial["contact"] = contact.pk
-                if contact.salesperson_id:
+                if own is None and contact.salesperson_id:
                     initial["salesperson"] = contact.salesperson_id
         salesperson = self.request.GET.get("salesperson")
-        if salesperson and salesperson.isdigit():
+        if salesperson and salesperson.isdigit() and int(salesperson) < 2**63:
             initial["salesperson"] = salesperson
         return initial
 

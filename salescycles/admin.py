@@ -64,6 +64,7 @@ class SalesCycleAdmin(ServiceInlineMixin, ServiceAdmin):
         "description",
         "probability_method",
         "blocked",
+        "is_default",
     ]
     list_filter = ["blocked", "probability_method"]
     search_fields = ["code", "description"]

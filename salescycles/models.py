@@ -36,6 +36,10 @@ class SalesCycleQuerySet(models.QuerySet):
         """Cycles that may be chosen for new opportunities."""
         return self.filter(blocked=False)
 
+    def default(self):
+        """The cycle new opportunities take (None if none is set or it is blocked)."""
+        return self.active().filter(is_default=True).first()
+
 
 class SalesCycle(models.Model):
     code = models.CharField(
@@ -56,6 +60,14 @@ class SalesCycle(models.Model):
             "running ones go on."
         ),
     )
+    is_default = models.BooleanField(
+        _("default for new opportunities"),
+        default=False,
+        help_text=_(
+            "NAV's Default Sales Cycle Code: new opportunities take this cycle "
+            "(unless it is blocked). One cycle at most."
+        ),
+    )
 
     objects = SalesCycleQuerySet.as_manager()
 
@@ -63,6 +75,13 @@ class SalesCycle(models.Model):
         verbose_name = _("sales cycle")
         verbose_name_plural = _("sales cycles")
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_sales_cycle",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}".strip()

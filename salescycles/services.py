@@ -79,8 +79,14 @@ def stage_delete(*, user, stage: Stage) -> None:
 
 
 def sales_cycle_save(*, user, cycle: SalesCycle) -> SalesCycle:
-    """Save a new or changed sales cycle."""
-    return save_logged(cycle, user=user)
+    """Save a new or changed sales cycle; made the default, it takes over
+    from the one that was (there is one default at most)."""
+    with transaction.atomic():
+        if cycle.is_default:
+            SalesCycle.objects.filter(is_default=True).exclude(pk=cycle.pk).update(
+                is_default=False
+            )
+        return save_logged(cycle, user=user)
 
 
 def stage_save(*, user, stage: Stage) -> Stage:

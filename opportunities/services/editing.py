@@ -12,12 +12,14 @@ from crm import audit
 from crm.services import number_series_next
 from opportunities import rules
 from opportunities.models import Opportunity, Task
+from opportunities.moves import Move
 from opportunities.services.base import (
     check_new_number,
     lock,
     save,
     typed_number,
 )
+from opportunities.services.stages import opportunity_advance
 from salescycles.models import Priority, SalesCycle
 
 
@@ -63,11 +65,14 @@ def opportunity_create(
     number: str = "",
     estimated_value: Decimal = Decimal(0),
     estimated_close_date: datetime.date | None = None,
+    start: bool = False,
 ) -> Opportunity:
     """Create a not-started opportunity; the number comes from the series if blank.
 
     ``estimated_value`` and ``estimated_close_date`` are the rep's first guess,
-    which starting it proposes.
+    which starting it proposes. With ``start`` it is started at the cycle's
+    first stage in the same transaction (``opportunity_advance``), so it is
+    created started or not at all.
     """
     creation_date = creation_date or timezone.localdate()
     errors: dict = {}
@@ -98,12 +103,22 @@ def opportunity_create(
         opportunity.number = number or number_series_next(
             code="OPPORTUNITY", model=Opportunity
         )
-        return save(
+        opportunity = save(
             opportunity,
             user=user,
             action=audit.ADDITION,
             message=_("Opportunity %(number)s created.") % {"number": opportunity},
         )
+        if start:
+            opportunity = opportunity_advance(
+                user=user,
+                opportunity=opportunity,
+                move=Move.START,
+                date_of_change=creation_date,
+                estimated_value=estimated_value,
+                estimated_close_date=estimated_close_date,
+            )
+        return opportunity
 
 
 def opportunity_edit(

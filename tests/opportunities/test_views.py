@@ -968,9 +968,10 @@ def test_update_form_issues_a_fixed_number_of_queries(rep_client, own):
 
 # session, user and permissions (user and group) come first on every page.
 FORM_PAGES = {
-    # the contact given in the URL, the rep's salesperson, the contact for the
-    # picker, the salesperson and cycle choices
-    "create": (lambda o: url("create") + f"?contact={o.contact_id}", 9),
+    # the user's salesperson, the default cycle, the contact given in the URL,
+    # the rep's salesperson choice, the contact for the picker, the
+    # salesperson and cycle choices
+    "create": (lambda o: url("create") + f"?contact={o.contact_id}", 10),
     # the opportunity, the rep's salesperson, the contact for the picker, the
     # salesperson and cycle choices
     "edit": (lambda o: url("edit", o.number), 9),
