@@ -61,6 +61,7 @@ class BoardMixin:
         stages, columns = (
             selectors.board_columns(scope, cycle, stages=stages) if cycle else ([], [])
         )
+        selectors.attach_next_tasks([c for column in columns for c in column["cards"]])
         for column in columns:  # the cards of a column share their targets
             targets = [
                 *map(str, moves.reachable(stages, column["stage"])),
@@ -147,6 +148,7 @@ class BoardColumnView(LoginRequiredMixin, TemplateView):
         cards = selectors.stage_cards(
             visible_opportunities(self.request.user), stage, offset=offset, limit=limit
         )
+        selectors.attach_next_tasks(cards)
         stages = list(Stage.objects.filter(cycle_id=stage.cycle_id).order_by("number"))
         targets = [*map(str, moves.reachable(stages, stage)), *CLOSING_TARGETS]
         for card in cards:

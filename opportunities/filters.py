@@ -4,7 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from opportunities.models import (
     CloseReason,
     Opportunity,
     Status,
+    Task,
 )
 from opportunities.search import opportunity_matching
 from opportunities.statistics import add_months, quarter_of
@@ -104,6 +105,11 @@ class OpportunityFilter(django_filters.FilterSet):
     # The user's own as a salesperson (a manager's too): "My deals ...".
     mine = django_filters.ChoiceFilter(
         method="filter_mine", choices=[("1", "1")], widget=forms.HiddenInput
+    )
+    next_activity = django_filters.ChoiceFilter(
+        label=_("Next activity"),
+        method="filter_next_activity",
+        choices=[("none", _("None (open deals)")), ("overdue", _("Overdue"))],
     )
     closing = django_filters.ChoiceFilter(
         label=_("Closing"), method="filter_closing", choices=PERIODS
@@ -219,6 +225,13 @@ class OpportunityFilter(django_filters.FilterSet):
         if value == "overdue":
             return queryset.filter(estimated_close_date__lt=today)
         return queryset.closing_between(today, today + datetime.timedelta(days=7))
+
+    def filter_next_activity(self, queryset, name, value):
+        open_tasks = Task.objects.filter(opportunity=OuterRef("pk"), closed=False)
+        if value == "none":
+            return queryset.open().filter(~Exists(open_tasks))
+        overdue = open_tasks.filter(date__lt=timezone.localdate())
+        return queryset.open().filter(Exists(overdue))
 
     def filter_mine(self, queryset, name, value):
         user = self.request.user if self.request else None

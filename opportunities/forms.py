@@ -6,7 +6,6 @@ from typing import NamedTuple
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -30,40 +29,6 @@ from opportunities.moves import Move
 from salescycles.models import ActivityStepType, Priority, SalesCycle
 
 
-class AdminActionForm(forms.Form):
-    """The second step of an admin action: carries the chosen rows along."""
-
-    action = forms.CharField(widget=forms.HiddenInput)
-    select_across = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    apply = forms.BooleanField(initial=True, widget=forms.HiddenInput)
-
-    def __init__(self, *args, selected=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.selected = [str(pk) for pk in selected]
-        self.checkbox_name = helpers.ACTION_CHECKBOX_NAME
-
-
-class ReassignForm(AdminActionForm):
-    salesperson = forms.ModelChoiceField(
-        label=_("New salesperson"),
-        queryset=Salesperson.objects.active(),
-    )
-
-
-class CloseLostForm(AdminActionForm):
-    close_reason = forms.ModelChoiceField(
-        label=_("Close reason"),
-        queryset=CloseReason.objects.filter(type=CloseReasonType.LOST),
-    )
-    date_closed = forms.DateField(label=_("Closing date"), initial=timezone.localdate)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        reasons = self.fields["close_reason"].queryset
-        if len(reasons) == 1:
-            self.fields["close_reason"].initial = reasons[0]
-
-
 def reopen_reason_field() -> forms.CharField:
     """Why a closed opportunity is reopened: kept on its ``reopened`` entry."""
     return forms.CharField(
@@ -72,13 +37,6 @@ def reopen_reason_field() -> forms.CharField:
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the history with the reopening."),
     )
-
-
-class ReopenActionForm(AdminActionForm):
-    reason = reopen_reason_field()
-
-
-# -- the reps' pages -------------------------------------------------------------
 
 
 class ServiceFormMixin:

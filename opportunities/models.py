@@ -310,6 +310,10 @@ class Opportunity(models.Model):
         return self.status in CLOSED_STATUSES
 
     @property
+    def is_open(self) -> bool:
+        return not self.is_closed
+
+    @property
     def current_stage(self) -> Stage | None:
         """The stage it stands on now; none unless in progress."""
         return self.stage if self.status == Status.IN_PROGRESS else None
@@ -530,7 +534,15 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["date", "number"]
-        indexes = [models.Index(fields=["salesperson", "closed", "date"])]
+        indexes = [
+            models.Index(fields=["salesperson", "closed", "date"]),
+            # An opportunity's next activity, and whether it has one.
+            models.Index(
+                fields=["opportunity", "date"],
+                condition=Q(closed=False),
+                name="task_open_by_opportunity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.description}"

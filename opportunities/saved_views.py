@@ -39,6 +39,7 @@ def shipped_views(user) -> list[Shipped]:
         ),
         Shipped("open", _("Open"), OPEN),
         Shipped("overdue", _("Overdue"), "due=overdue&o=estimated_close_date"),
+        Shipped("no-next-activity", _("No next activity"), "next_activity=none"),
         Shipped("won-quarter", _("Won this quarter"), "status=won&closed_in=quarter"),
     ]
 

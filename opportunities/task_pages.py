@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from crm.numbers import number_url
 from opportunities import services
 from opportunities.models import Task
 
@@ -51,6 +52,15 @@ class TaskListView(LoginRequiredMixin, ListView):
 class TaskActionView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
+    @staticmethod
+    def lacks_a_next_activity(task: Task) -> bool:
+        opportunity = task.opportunity
+        return (
+            opportunity is not None
+            and opportunity.is_open
+            and not opportunity.tasks.filter(closed=False).exists()
+        )
+
     def post(self, request, number, action):
         task = get_object_or_404(Task.objects.for_user(request.user), number=number)
         service, done = {
@@ -63,6 +73,16 @@ class TaskActionView(LoginRequiredMixin, View):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, done % {"number": task.number})
+            if action == "complete" and self.lacks_a_next_activity(task):
+                # Done, and nothing is planned: offer to schedule the next one.
+                messages.info(
+                    request,
+                    _("%(number)s has no next activity: schedule one.")
+                    % {"number": task.opportunity.number},
+                )
+                return redirect(
+                    number_url("opportunities:task", task.opportunity.number)
+                )
         back = request.POST.get("next", "")
         if back.startswith("/") and url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -3,6 +3,7 @@ from django.urls import path
 from opportunities import (
     board_pages,
     bulk_pages,
+    record_pages,
     saved_view_pages,
     task_pages,
     views,
@@ -62,16 +63,18 @@ urlpatterns = [
     path("<number:number>/close/", views.CloseView.as_view(), name="close"),
     path("<number:number>/reopen/", views.ReopenView.as_view(), name="reopen"),
     path("<number:number>/delete/", views.DeleteView.as_view(), name="delete"),
-    path("<number:number>/quote/", views.QuoteCreateView.as_view(), name="quote"),
+    path(
+        "<number:number>/quote/", record_pages.QuoteCreateView.as_view(), name="quote"
+    ),
     path(
         "<number:number>/interaction/",
-        views.InteractionCreateView.as_view(),
+        record_pages.InteractionCreateView.as_view(),
         name="interaction",
     ),
     path(
         "<number:number>/interaction/<int:pk>/edit/",
-        views.InteractionEditView.as_view(),
+        record_pages.InteractionEditView.as_view(),
         name="interaction_edit",
     ),
-    path("<number:number>/task/", views.TaskCreateView.as_view(), name="task"),
+    path("<number:number>/task/", record_pages.TaskCreateView.as_view(), name="task"),
 ]

@@ -37,11 +37,8 @@ from opportunities.filters import OpportunityFilter
 from opportunities.forms import (
     AdvanceForm,
     CloseForm,
-    InteractionForm,
     OpportunityForm,
-    QuoteForm,
     ReopenForm,
-    TaskForm,
 )
 from opportunities.models import (
     CloseReasonType,
@@ -167,7 +164,11 @@ class OpportunityListView(LoginRequiredMixin, FilterView):
         context["query"] = query.urlencode()
         query.pop("o", None)
         context["query_without_order"] = query.urlencode()
+        # The rows with their next activity (one query for the page).
+        rows = selectors.attach_next_tasks(list(context["object_list"]))
+        context["object_list"] = context["page_obj"].object_list = rows
         context["totals"] = self.totals
+        context["today"] = timezone.localdate()
         context["ordering"] = self.request.GET.get("o", "")
         filters = saved_views.filters_of(self.request.GET)
         context["active_filters"] = len(
@@ -218,13 +219,17 @@ class OpportunityDetailView(OpportunityMixin, DetailView):
             )
         )
         interactions = list(opportunity.interactions.select_related("salesperson"))
+        open_tasks = [task for task in tasks if not task.closed]
         return super().get_context_data(
             stages=stages,
             moves=[
                 (move, label) for move, label in moves.Move.choices if move in options
             ],
             entries=entries,
-            open_tasks=[task for task in tasks if not task.closed],
+            open_tasks=open_tasks,
+            next_task=min(
+                open_tasks, key=lambda task: (task.date, task.number), default=None
+            ),
             interactions=interactions,
             timeline=timeline(entries, interactions, tasks),
             quote=SalesQuote.objects.filter(opportunity=opportunity).first(),
@@ -482,44 +487,6 @@ class CloseView(ServiceFormView):
             )
             return redirect(self.get_success_url())
         return super().form_invalid(form)
-
-
-class QuoteCreateView(ServiceFormView):
-    template_name = "opportunities/simple_form.html"
-    form_class = QuoteForm
-    success_message = gettext_lazy("The sales quote is linked to the opportunity.")
-    extra_context = {"title": gettext_lazy("New sales quote")}
-
-
-class InteractionCreateView(ServiceFormView):
-    template_name = "opportunities/simple_form.html"
-    form_class = InteractionForm
-    success_message = gettext_lazy("Interaction logged.")
-    extra_context = {"title": gettext_lazy("Log an interaction")}
-
-
-class InteractionEditView(ServiceFormView):
-    """Its author corrects an interaction or a note (anyone else: 404)."""
-
-    template_name = "opportunities/simple_form.html"
-    form_class = InteractionForm
-    success_message = gettext_lazy("The interaction is corrected.")
-    extra_context = {"title": gettext_lazy("Correct an interaction")}
-
-    def get_form_kwargs(self):
-        interaction = get_object_or_404(
-            self.get_opportunity().interactions,
-            pk=self.kwargs["pk"],
-            created_by=self.request.user,
-        )
-        return {**super().get_form_kwargs(), "interaction": interaction}
-
-
-class TaskCreateView(ServiceFormView):
-    template_name = "opportunities/simple_form.html"
-    form_class = TaskForm
-    success_message = gettext_lazy("Task added.")
-    extra_context = {"title": gettext_lazy("New task")}
 
 
 class OpportunityActionView(OpportunityMixin, View):

@@ -14,9 +14,9 @@ from django.utils.translation import ngettext
 
 from crm.admin import ServiceAdmin
 from opportunities import bulk, deleting, services
+from opportunities.admin.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.exports import opportunities_download
 from opportunities.filters import posted_pk
-from opportunities.forms import CloseLostForm, ReassignForm, ReopenActionForm
 from opportunities.models import (
     CloseReason,
     CloseReasonType,

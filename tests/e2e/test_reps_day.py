@@ -51,15 +51,13 @@ def test_a_reps_day(page, other_page, setup):
     page.fill("#id_contact", "Matti")
     page.get_by_role("option", name=re.compile("Matti Mäkinen")).click()
     page.select_option("#id_sales_cycle", label="FIRSTSMALL New small customer")
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_test_id("status")).to_have_text("Not started")
-    number = page.locator("h1").inner_text().split(" ")[0]
-
-    # Start it.
-    page.get_by_role("link", name="Start").click()
+    # One step: its first estimate, and started at once ("Start it now" ticked).
     page.fill("#id_estimated_value", "12000")
-    page.get_by_role("button", name="Update", exact=True).click()
+    expect(page.locator("#id_start_now")).to_be_checked()
+    page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("status")).to_have_text("In progress")
+    number = page.locator("h1").inner_text().split(" ")[0]
+    expect(page.get_by_test_id("figures")).to_contain_text("12,000.00")
 
     # Next stage.
     page.get_by_role("link", name="Next stage").click()

@@ -34,3 +34,20 @@ def test_a_rep_adds_a_note_and_corrects_it(page, deal):
     expect(first.get_by_text("show more")).to_be_visible()
     expect(first).not_to_contain_text("Customr")
     page.screenshot(path="/tmp/timeline.png", full_page=True)
+
+
+def test_a_rep_schedules_the_next_activity_and_is_offered_the_one_after(page, deal):
+    sign_in(page, "anna")
+    page.goto(f"/opportunities/{deal.number}/")
+    expect(page.get_by_test_id("no-next-activity")).to_be_visible()
+    page.get_by_role("link", name="Schedule next activity").click()
+    page.fill("#id_description", "Call about the demo")
+    page.select_option("#id_type", "phone_call")
+    page.get_by_role("button", name="Add task").click()
+    block = page.get_by_test_id("next-activity-block")
+    expect(block).to_contain_text("Call about the demo")
+    expect(block).to_contain_text("Call")
+    # Done: nothing else is planned, so the form for the next one opens.
+    page.get_by_test_id("tasks").get_by_role("button", name="Done").click()
+    expect(page.get_by_role("alert").last).to_contain_text("has no next activity")
+    expect(page.locator("#id_description")).to_be_visible()

@@ -102,8 +102,9 @@ def test_a_drop_is_one_post_with_a_fixed_number_of_queries(rep_client, own, cycl
     # quote); the move: savepoint, the lock (with its quote), the active entry,
     # the superseded entry, the new one, the left stage's tasks cancelled, the
     # opportunity, the log's content type and row, release; the board it
-    # answers with (the stages already read): the cards, the column totals.
-    assert len(queries) == 19
+    # answers with (the stages already read): the cards, the column totals,
+    # the cards' next activities.
+    assert len(queries) == 20
 
 
 def test_the_start_of_a_card_without_a_value_asks_for_one(rep_client, own, cycle):

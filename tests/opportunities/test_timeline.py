@@ -144,3 +144,46 @@ def test_a_note_is_added_from_the_timeline(client, rep, deal):
     first = page.context["timeline"][0]
     assert (first.kind, first.text) == ("note", "Call back")
     assert "· 1 interaction" in page.content.decode()
+
+
+# -- the next activity (issue 18) ----------------------------------------------------
+
+
+def test_every_page_shows_the_next_activity_or_its_want(client, rep, deal):
+    from opportunities import selectors
+
+    client.force_login(rep)
+    page = client.get(reverse("opportunities:detail", args=[deal.number]))
+    assert page.context["next_task"] is None
+    assert 'data-testid="no-next-activity"' in page.content.decode()
+
+    overdue = TaskFactory(opportunity=deal, date=datetime.date(2026, 1, 2))
+    TaskFactory(opportunity=deal, date=datetime.date(2026, 6, 1))
+    assert selectors.attach_next_tasks([deal])[0].next_task == overdue
+    page = client.get(reverse("opportunities:detail", args=[deal.number]))
+    assert page.context["next_task"] == overdue
+    listed = client.get(reverse("opportunities:list"))
+    row = next(o for o in listed.context["object_list"] if o.pk == deal.pk)
+    assert row.next_task == overdue
+    assert "text-danger" in listed.content.decode()
+
+
+def test_the_no_next_activity_filter_and_view(client, rep, deal):
+    planned = OpportunityFactory(salesperson=rep.salesperson, in_progress=True)
+    TaskFactory(opportunity=planned)
+    client.force_login(rep)
+    listed = client.get(reverse("opportunities:list"), {"next_activity": "none"})
+    assert [o.pk for o in listed.context["object_list"]] == [deal.pk]
+    shipped = {v.key: v.query for v in listed.context["shipped_views"]}
+    assert shipped["no-next-activity"] == "next_activity=none"
+
+
+def test_completing_the_last_task_offers_to_schedule_the_next(client, rep, deal):
+    task = TaskFactory(opportunity=deal)
+    client.force_login(rep)
+    response = client.post(reverse("opportunities:task_complete", args=[task.number]))
+    assert response["Location"] == reverse("opportunities:task", args=[deal.number])
+    other = TaskFactory(opportunity=deal)
+    TaskFactory(opportunity=deal)
+    response = client.post(reverse("opportunities:task_complete", args=[other.number]))
+    assert response["Location"] == reverse("opportunities:tasks")

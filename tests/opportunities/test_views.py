@@ -194,9 +194,10 @@ def test_list_issues_a_fixed_number_of_queries(client, manager):
         OpportunityFactory(in_progress=True)
     # session, user, permissions (groups), the totals (which count the rows
     # for the pages too), the page of rows with their joins, the filter
-    # form's salesperson, cycle, stage and close reason choices, and the
-    # user's and the shared saved views: the same for 3 and 30 rows.
-    assert queries_for(client, url("list")) == few == 11
+    # form's salesperson, cycle, stage and close reason choices, the user's
+    # and the shared saved views, and the rows' next activities: the same for
+    # 3 and 30 rows.
+    assert queries_for(client, url("list")) == few == 12
 
 
 # -- the opportunity page -------------------------------------------------------------
@@ -928,8 +929,9 @@ def test_board_issues_a_fixed_number_of_queries(client, manager):
     OpportunityFactory(sales_cycle=cycle)  # not started
     # session, user, cycles, permissions (user and group), the salespeople of
     # the manager's filter, stages, column totals (one grouped query), the
-    # cards (a window over all columns, "not started" included)
-    assert queries_for(client, url("board_cycle", cycle.code)) == few == 9
+    # cards (a window over all columns, "not started" included), the cards'
+    # next activities
+    assert queries_for(client, url("board_cycle", cycle.code)) == few == 10
 
 
 def test_tasks_page_issues_a_fixed_number_of_queries(rep_client, own):
