@@ -187,3 +187,21 @@ def test_completing_the_last_task_offers_to_schedule_the_next(client, rep, deal)
     TaskFactory(opportunity=deal)
     response = client.post(reverse("opportunities:task_complete", args=[other.number]))
     assert response["Location"] == reverse("opportunities:tasks")
+
+
+def test_the_page_links_the_contact_and_company_with_phone_and_e_mail(client, rep):
+    from tests.factories import CompanyFactory, PersonFactory
+
+    company = CompanyFactory(phone="+358 9 100", email="info@firm.example")
+    person = PersonFactory(
+        company=company, mobile="+358 40 200", email="p@firm.example"
+    )
+    deal = OpportunityFactory(salesperson=rep.salesperson, contact=person)
+    client.force_login(rep)
+    page = client.get(
+        reverse("opportunities:detail", args=[deal.number])
+    ).content.decode()
+    assert reverse("contacts:detail", args=[person.number]) in page
+    assert reverse("contacts:detail", args=[company.number]) in page
+    assert 'href="tel:+358 40 200"' in page and 'href="tel:+358 9 100"' in page
+    assert 'href="mailto:p@firm.example"' in page
