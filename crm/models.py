@@ -80,3 +80,25 @@ class DefaultView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SentNotice(models.Model):
+    """That a notice of a kind went to a recipient for a day (the daily task
+    reminders), so that sending it again the same day sends nothing."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent notice")
+        verbose_name_plural = _("sent notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "day"], name="sent_notice_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recipient} {self.day}"

@@ -281,3 +281,16 @@ if not DEBUG and env_bool("DJANGO_HTTPS", True):
         # Preloading is a commitment for the whole domain, made by its owner
         # with DJANGO_HSTS_PRELOAD, not a default of ours.
         SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# E-mail (the daily task reminders, send_reminders): printed to the console
+# unless an SMTP server is named.
+if os.environ.get("DJANGO_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["DJANGO_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_TLS", "true").lower() == "true"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost")
