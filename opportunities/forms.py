@@ -501,6 +501,11 @@ class TaskForm(ServiceFormMixin, forms.Form):
     date = forms.DateField(
         label=_("Date"), initial=timezone.localdate, widget=date_input()
     )
+    time = forms.TimeField(
+        label=_("Time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
     type = forms.ChoiceField(label=_("Type"), choices=ActivityStepType.choices)
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL

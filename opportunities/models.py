@@ -488,6 +488,7 @@ class Task(models.Model):
     )
     description = models.CharField(_("description"), max_length=100)
     date = models.DateField(_("date"))
+    time = models.TimeField(_("time"), null=True, blank=True)
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority, default=Priority.NORMAL
     )

@@ -1,8 +1,10 @@
-"""The task list and the task actions (done, cancel) of the reps' pages.
+"""The task list and the task actions (done, cancel, reschedule) of the reps' pages.
 
 A rep sees his own tasks, a manager everyone's (``for_user``); every action is
 a POST through a service.
 """
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -10,31 +12,44 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from contacts.models import Salesperson
 from crm.numbers import number_url
 from opportunities import services
 from opportunities.models import Task
 
 
 class TaskListView(LoginRequiredMixin, ListView):
-    """My open tasks: today, overdue, upcoming (managers: everyone's)."""
+    """My open tasks: today, overdue, upcoming, or the ones done and cancelled
+    (managers: everyone's, or one salesperson's)."""
 
     template_name = "opportunities/task_list.html"
     paginate_by = 50
 
+    @cached_property
+    def salespeople(self) -> list[Salesperson]:
+        if not self.request.user.has_perm("opportunities.view_all_opportunities"):
+            return []
+        return list(Salesperson.objects.order_by("code"))
+
     def get_queryset(self):
         today = timezone.localdate()
-        tasks = (
-            Task.objects.for_user(self.request.user)
-            .open()
-            .select_related("opportunity", "contact", "salesperson")
-            .order_by("date", "number")
+        tasks = Task.objects.for_user(self.request.user).select_related(
+            "opportunity", "contact", "salesperson"
         )
+        chosen = self.request.GET.get("salesperson")
+        if chosen and self.salespeople:
+            tasks = tasks.filter(salesperson__code=chosen)
         when = self.request.GET.get("when")
+        if when == "closed":
+            return tasks.filter(closed=True).order_by("-date_closed", "-number")
+        tasks = tasks.open().order_by("date", "time", "number")
         if when == "today":
             return tasks.filter(date=today)
         if when == "overdue":
@@ -44,9 +59,55 @@ class TaskListView(LoginRequiredMixin, ListView):
         return tasks
 
     def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
         return super().get_context_data(
-            when=self.request.GET.get("when", ""), today=timezone.localdate(), **kwargs
+            when=self.request.GET.get("when", ""),
+            today=timezone.localdate(),
+            salespeople=self.salespeople,
+            chosen_salesperson=self.request.GET.get("salesperson", ""),
+            query=query.urlencode(),
+            **kwargs,
         )
+
+
+class TaskRescheduleView(LoginRequiredMixin, View):
+    """Move an open task to another day (and time), in place on the list."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, number):
+        task = get_object_or_404(Task.objects.for_user(request.user), number=number)
+        try:
+            day = datetime.date.fromisoformat(request.POST.get("date", ""))
+            time = request.POST.get("time") or None
+            time = datetime.time.fromisoformat(time) if time else None
+        except ValueError:
+            messages.error(request, _("Enter a date (and a time, if any)."))
+        else:
+            try:
+                services.task_update(user=request.user, task=task, date=day, time=time)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("Task %(number)s is moved to %(date)s.")
+                    % {
+                        "number": task.number,
+                        "date": date_format(day, "SHORT_DATE_FORMAT"),
+                    },
+                )
+        return _back(request)
+
+
+def _back(request):
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(back)
+    return redirect("opportunities:tasks")
 
 
 class TaskActionView(LoginRequiredMixin, View):
@@ -83,9 +144,4 @@ class TaskActionView(LoginRequiredMixin, View):
                 return redirect(
                     number_url("opportunities:task", task.opportunity.number)
                 )
-        back = request.POST.get("next", "")
-        if back.startswith("/") and url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return HttpResponseRedirect(back)
-        return redirect("opportunities:tasks")
+        return _back(request)

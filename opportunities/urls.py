@@ -52,6 +52,11 @@ urlpatterns = [
         name="task_complete",
     ),
     path(
+        "tasks/<number:number>/reschedule/",
+        task_pages.TaskRescheduleView.as_view(),
+        name="task_reschedule",
+    ),
+    path(
         "tasks/<number:number>/cancel/",
         task_pages.TaskActionView.as_view(),
         {"action": "cancel"},

@@ -105,6 +105,7 @@ def data(manager, rep):
         },
         "opportunities:task_complete": {"number": task.number},
         "opportunities:task_cancel": {"number": task.number},
+        "opportunities:task_reschedule": {"number": task.number},
         "opportunities:board_column": {"stage": stage.pk},
         "opportunities:move_to": {"number": opportunity.number, "stage": stage.pk},
         "opportunities:board_move": {"number": opportunity.number, "target": stage.pk},
