@@ -46,6 +46,7 @@ from opportunities.models import (
     SalesQuote,
     Status,
 )
+from opportunities.move_preview import move_preview
 from opportunities.saved_view_pages import SavedViewForm
 from opportunities.timeline import timeline
 from salescycles.models import SalesCycle, Stage
@@ -362,6 +363,29 @@ class AdvanceView(ServiceFormView):
             "version": opportunity.version,
             **services.advance_defaults(opportunity, move, target),
         }
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("preview"):
+            return TemplateResponse(
+                request,
+                "opportunities/_advance_preview.html",
+                move_preview(self.get_opportunity(), self.stages, request.GET),
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        values = (
+            form.data
+            if form.is_bound
+            else {
+                name: form.initial.get(name, field.initial)
+                for name, field in form.fields.items()
+            }
+        )
+        context.update(move_preview(self.get_opportunity(), self.stages, values))
+        return context
 
     @cached_property
     def stages(self) -> list[Stage]:

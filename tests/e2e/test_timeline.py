@@ -51,3 +51,15 @@ def test_a_rep_schedules_the_next_activity_and_is_offered_the_one_after(page, de
     page.get_by_test_id("tasks").get_by_role("button", name="Done").click()
     expect(page.get_by_role("alert").last).to_contain_text("has no next activity")
     expect(page.locator("#id_description")).to_be_visible()
+
+
+def test_the_move_form_previews_the_weighted_value_as_the_rep_types(page, deal):
+    sign_in(page, "anna")
+    page.goto(f"/opportunities/{deal.number}/update/")
+    preview = page.get_by_test_id("move-preview")
+    expect(preview).to_contain_text("To stage")
+    page.fill("#id_estimated_value", "200000")
+    page.fill("#id_chances_pct", "50")
+    # Stage 20 of the test cycle is 25 % complete: 50 % x 25 % of 200,000.
+    expect(preview).to_contain_text("25,000.00")
+    page.screenshot(path="/tmp/advance.png", full_page=True)

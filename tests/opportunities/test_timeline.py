@@ -2,6 +2,7 @@
 their author (issue 19)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -205,3 +206,49 @@ def test_the_page_links_the_contact_and_company_with_phone_and_e_mail(client, re
     assert reverse("contacts:detail", args=[company.number]) in page
     assert 'href="tel:+358 40 200"' in page and 'href="tel:+358 9 100"' in page
     assert 'href="mailto:p@firm.example"' in page
+
+
+# -- the move form names its target and previews its figures (issue 18) -------------
+
+
+def test_the_move_form_names_the_target_and_previews_the_figures(client, rep, deal):
+    url = reverse("opportunities:advance", args=[deal.number])
+    client.force_login(rep)
+    page = client.get(url)
+    target = page.context["target"]
+    assert target.number == 20  # next: the stage above
+    assert f"To stage {target.number} {target.description}" in page.content.decode()
+
+    preview = client.get(
+        url,
+        {
+            "preview": "1",
+            "move": "next",
+            "target_stage": target.pk,
+            "estimated_value": "100,000.00",
+            "chances_pct": "12.5",
+        },
+    )
+    # The services' rule: completed x chances, the current value rounded once.
+    figures = preview.context["figures"]
+    assert figures.current_value == (
+        Decimal("100000") * Decimal("12.5") * target.completed_pct / 10000
+    ).quantize(Decimal("0.01"))
+    assert 'data-testid="move-preview"' in preview.content.decode()
+    unreadable = client.get(
+        url, {"preview": "1", "target_stage": target.pk, "estimated_value": "x"}
+    )
+    assert unreadable.status_code == 200 and unreadable.context["figures"] is None
+
+
+def test_a_quote_required_stage_is_announced_before_the_form(client, rep):
+    from tests.factories import cycle_with_stages
+
+    cycle = cycle_with_stages((10, 10, 20, {}), (20, 50, 50, {"quote_required": True}))
+    deal = OpportunityFactory(
+        salesperson=rep.salesperson, in_progress=True, sales_cycle=cycle
+    )
+    client.force_login(rep)
+    page = client.get(reverse("opportunities:advance", args=[deal.number]))
+    assert page.context["quote_needed"] is True
+    assert reverse("opportunities:quote", args=[deal.number]) in page.content.decode()
