@@ -63,3 +63,36 @@ def test_the_move_form_previews_the_weighted_value_as_the_rep_types(page, deal):
     # Stage 20 of the test cycle is 25 % complete: 50 % x 25 % of 200,000.
     expect(preview).to_contain_text("25,000.00")
     page.screenshot(path="/tmp/advance.png", full_page=True)
+
+
+def test_on_a_phone_a_rep_creates_a_started_deal_and_schedules_its_next_activity(
+    browser, live_server, deal
+):
+    from tests.factories import CompanyFactory, cycle_with_stages
+
+    cycle_with_stages(code="PHONE", description="Phone cycle")
+    CompanyFactory(number="CT000900", name="Pohjolan Puu Oy")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, "anna")
+        page.goto("/opportunities/new/")
+        page.fill("#id_description", "Sawmill sensors")
+        page.fill("#id_contact", "CT000900")
+        page.select_option("#id_sales_cycle", label="PHONE Phone cycle")
+        page.fill("#id_estimated_value", "8000")
+        page.screenshot(path="/tmp/create-phone.png", full_page=True)
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_test_id("status")).to_have_text("In progress")
+        expect(page.get_by_test_id("contact-line")).to_contain_text("Pohjolan Puu Oy")
+        page.get_by_role("link", name="Schedule next activity").click()
+        page.fill("#id_description", "Site visit")
+        page.select_option("#id_type", "meeting")
+        page.get_by_role("button", name="Add task").click()
+        expect(page.get_by_test_id("next-activity-block")).to_contain_text("Site visit")
+        page.screenshot(path="/tmp/detail-phone.png", full_page=True)
+    finally:
+        context.close()
