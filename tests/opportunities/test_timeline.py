@@ -252,3 +252,17 @@ def test_a_quote_required_stage_is_announced_before_the_form(client, rep):
     page = client.get(reverse("opportunities:advance", args=[deal.number]))
     assert page.context["quote_needed"] is True
     assert reverse("opportunities:quote", args=[deal.number]) in page.content.decode()
+
+
+def test_the_correction_page_makes_a_fixed_number_of_queries(
+    client, rep, deal, django_assert_num_queries
+):
+    note = log(rep, deal, "Typo hre")
+    for n in range(5):
+        log(rep, deal, f"Other {n}")
+    client.force_login(rep)
+    url = reverse("opportunities:interaction_edit", args=[deal.number, note.pk])
+    # session, user, the two permission queries, the opportunity with its
+    # joins, the interaction.
+    with django_assert_num_queries(6):
+        assert client.get(url).status_code == 200
