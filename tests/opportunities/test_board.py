@@ -435,3 +435,17 @@ def test_a_close_dialog_sent_after_a_change_elsewhere_is_not_applied(
 
     assert response.context["notice"]["level"] == "warning"
     assert Opportunity.objects.get(pk=opportunity.pk).status == Status.IN_PROGRESS
+
+
+def test_a_dialog_posts_a_stage_id_of_any_size_unlocalized(rep_client, own):
+    # PostgreSQL's ids grow past 999 in a long test run; English writes 6,234.
+    from salescycles.models import Stage
+
+    big = cycle_with_stages((10, 10, 20, {}))
+    Stage.objects.filter(cycle=big).update(id=6234)
+    opportunity = OpportunityFactory(salesperson=own, sales_cycle=big)
+
+    response = drop(rep_client, opportunity, Stage.objects.get(pk=6234))
+
+    assert response.context["dialog"]["kind"] == "advance"
+    assert 'name="target_stage" value="6234"' in response.content.decode()
