@@ -10,6 +10,8 @@ DJANGO_CSRF_TRUSTED_ORIGINS
                       comma-separated origins (https://crm.example.com) a proxy
                       in front may present
 DJANGO_CONN_MAX_AGE   seconds a database connection is kept (default 600)
+DJANGO_PGBOUNCER      "true" behind PgBouncer in transaction mode (no
+                      server-side cursors)
 DJANGO_LOG_LEVEL      the log level (default INFO)
 DJANGO_LOG_STREAM     "stdout" to log there (the production server does), else
                       standard error
@@ -141,6 +143,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if os.environ.get("DJANGO_PGBOUNCER", "").lower() == "true":
+    # A server-side cursor lives across transactions, which transaction
+    # pooling hands to different server connections.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 SILENCED_SYSTEM_CHECKS = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
