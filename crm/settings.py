@@ -15,6 +15,8 @@ DJANGO_PGBOUNCER      "true" behind PgBouncer in transaction mode (no
 DJANGO_LOG_LEVEL      the log level (default INFO)
 DJANGO_LOG_STREAM     "stdout" to log there (the production server does), else
                       standard error
+DJANGO_SIGNIN_ADDRESS_LIMIT
+                      failed sign-ins from one address that pause it (30)
 DJANGO_PROXY_COUNT    proxies in front that set X-Forwarded-For (default 0)
 DJANGO_HTTPS          "false" to serve plain HTTP on 127.0.0.1 (load tests, trials)
 """
@@ -232,6 +234,10 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# And any usernames from one address: this many failures within the cool-off
+# pause signing in from it (crm/signin.py); an office behind one address
+# shares the allowance.
+SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_LIMIT", 30))
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner at every start; failures and lockouts still log
 # The client's address: behind DJANGO_PROXY_COUNT proxies, from their

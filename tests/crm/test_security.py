@@ -3,13 +3,16 @@ the Content Security Policy, oversized input, static files for production."""
 
 import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth.backends import ModelBackend
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from contacts.models import Salesperson
 from opportunities import services
@@ -257,6 +260,54 @@ def test_a_forged_forwarded_address_does_not_escape_the_lockout(client, rep):
     )
 
     assert response.status_code == 429
+
+
+def test_many_usernames_failing_from_one_address_pause_that_address(
+    client, rep, settings
+):
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 8
+    for n in range(8):  # password spraying: a new username each time
+        assert sign_in(client, f"guess{n}", "Winter2026!").status_code == 200
+
+    paused = sign_in(client, "rep1", "secret-pass-123")
+    elsewhere = client.post(
+        reverse("login"),
+        {"username": "rep1", "password": "secret-pass-123"},
+        REMOTE_ADDR="192.0.2.7",
+    )
+
+    assert paused.status_code == 429
+    assert "Too many sign-ins from your address failed" in paused.content.decode()
+    assert elsewhere.status_code == 302  # another address signs in as before
+
+
+def test_a_paused_address_costs_no_password_hash_and_writes_nothing(
+    client, rep, settings, django_assert_max_num_queries
+):
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 3
+    for n in range(3):
+        sign_in(client, f"guess{n}", "wrong")
+    attempts = AccessAttempt.objects.count()
+
+    with (
+        mock.patch.object(ModelBackend, "authenticate", side_effect=AssertionError),
+        django_assert_max_num_queries(2),
+    ):
+        assert sign_in(client, "someone-else", "wrong").status_code == 429
+    assert AccessAttempt.objects.count() == attempts
+
+
+def test_failures_older_than_the_cool_off_no_longer_pause_the_address(
+    client, rep, settings
+):
+    settings.SIGNIN_FAILURES_PER_ADDRESS = 3
+    for n in range(3):
+        sign_in(client, f"guess{n}", "wrong")
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME
+    )
+
+    assert sign_in(client, "rep1", "secret-pass-123").status_code == 302
 
 
 def refuse_writes(execute, sql, params, many, context):
