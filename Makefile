@@ -20,7 +20,7 @@ help:
 	@echo "make clean             remove the virtual environment and the SQLite database"
 	@echo "make bench-import      benchmark the CSV import (ROWS=100000)"
 	@echo "make serve             the production server: gunicorn, static files, migrations"
-	@echo "make load-test         concurrent reps against the production server (PostgreSQL)"
+	@echo "make load-test         reps writing, managers reading against the production server (PostgreSQL)"
 	@echo "make bench             every page at 1,000 / 10,000 / 100,000 opportunities, SQLite and PostgreSQL"
 	@echo "make generate          a large data set into DATABASE_URL's database (OPPORTUNITIES=100000)"
 
@@ -94,12 +94,18 @@ serve: $(STAMP) $(MO_FILES)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/gunicorn --config crm/gunicorn.conf.py
 
-# Start the production server on 127.0.0.1:8001 (plain HTTP), drive it with
-# concurrent reps for SECONDS, check the history, stop it. On DATABASE_URL's
-# database, by default the local PostgreSQL's crm_load (created when missing).
-LOAD_URL := http://127.0.0.1:8001
+# Start the production server on LOAD_HOST:LOAD_PORT (plain HTTP), drive it
+# with WRITERS reps moving and closing and READERS managers reading (FLOOD:
+# password sprayers too) for SECONDS, check the history, stop the server (also
+# when interrupted). On DATABASE_URL's database, by default the local
+# PostgreSQL's crm_load (created when missing).
+LOAD_HOST ?= 127.0.0.1
+LOAD_PORT ?= 8001
+LOAD_URL := http://$(LOAD_HOST):$(LOAD_PORT)
 SECONDS ?= 60
-CLIENTS ?= 8
+WRITERS ?= 8
+READERS ?= 8
+FLOOD ?= 0
 LOAD_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://root@127.0.0.1:5432/crm_load} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-load-test-only-not-secret-0123456789abcdefghijklmnop} \
 	DJANGO_HTTPS=false DJANGO_LOG_LEVEL=WARNING
@@ -107,11 +113,15 @@ load-test: $(STAMP) $(MO_FILES)
 	@[ -n "$$DATABASE_URL" ] || createdb -h 127.0.0.1 -U root crm_load 2>/dev/null || true
 	$(LOAD_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	$(LOAD_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
-	$(LOAD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn --config crm/gunicorn.conf.py \
+	$(LOAD_ENV) GUNICORN_BIND=$(LOAD_HOST):$(LOAD_PORT) $(BIN)/gunicorn --config crm/gunicorn.conf.py \
 		--access-logfile /dev/null --pid .load-test.pid --daemon
-	@for _ in $$(seq 50); do curl -fso /dev/null $(LOAD_URL)/accounts/login/ && break; sleep 0.2; done
-	$(LOAD_ENV) $(BIN)/python manage.py load_test --url $(LOAD_URL) --seconds $(SECONDS) --clients $(CLIENTS); \
-		status=$$?; kill $$(cat .load-test.pid); rm -f .load-test.pid; exit $$status
+	@stop() { pid=$$(cat .load-test.pid 2>/dev/null) && kill $$pid && \
+		while kill -0 $$pid 2>/dev/null; do sleep 0.2; done; rm -f .load-test.pid; }; \
+	trap 'stop; exit 130' INT TERM; \
+	for _ in $$(seq 50); do curl -fso /dev/null $(LOAD_URL)/accounts/login/ && break; sleep 0.2; done; \
+	$(LOAD_ENV) $(BIN)/python manage.py load_test --url $(LOAD_URL) --seconds $(SECONDS) \
+		--writers $(WRITERS) --readers $(READERS) --flood $(FLOOD); \
+	status=$$?; stop; exit $$status
 
 # Every page's median server time and query count at growing data sizes, on
 # SQLite (a file of its own) and on PostgreSQL (database crm_bench, created

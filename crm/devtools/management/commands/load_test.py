@@ -1,28 +1,33 @@
-"""Load test: reps move and close their opportunities concurrently, over HTTP.
+"""Load test: reps move and close their opportunities while managers read,
+concurrently, over HTTP.
 
-``make load-test`` starts the production server (gunicorn) on 127.0.0.1 and
-runs this against it. Each client signs in as its own rep and, until the time
-is up, posts the update form (next, previous or update estimates) or the close
-form for one of its opportunities, as the pages do. Afterwards the history is
-checked against what the server accepted: every accepted request wrote exactly
-one entry, nothing else did, and every opportunity still has one active entry
-whose figures it carries. Prints throughput and latency; exits 1 on any 5xx or
-any change lost or duplicated.
+``make load-test`` starts the production server (gunicorn) on
+``LOAD_HOST:LOAD_PORT`` and runs this against it. Each writer signs in as its
+own rep and, until the time is up, posts the update form (next, previous or
+update estimates) or the close form for one of its opportunities, as the pages
+do. Each reader signs in as a sales manager and opens the list, the board and
+the statistics in turn. ``--flood`` adds clients that post random usernames
+and passwords to the sign-in page, as a password sprayer does. Afterwards the
+history is checked against what the server accepted: every accepted request
+wrote exactly one entry, nothing else did, and every opportunity still has one
+active entry whose figures it carries. Prints throughput, latency against the
+targets and the most database connections the server held; exits 1 on any 5xx,
+failed request or change lost or duplicated.
 
+Interrupted (Ctrl-C, SIGTERM), the clients finish the requests they have sent
+and stop; the history is checked and the data removed as after a full run.
 The clients make their own data (codes starting LT) through the services and
 remove it afterwards.
 """
 
 import asyncio
-import datetime
-import random
-import re
+import os
+import signal
 import statistics
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-import aiohttp
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -31,6 +36,20 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from contacts.models import Contact, Salesperson
+from crm.devtools.load_clients import (
+    FLOOD_PREFIX,
+    PASSWORD,
+    READ_P99,
+    WRITE_P99,
+    ConnectionSampler,
+    Deal,
+    Tally,
+    flooder,
+    reader,
+    rep,
+    session,
+    sign_in,
+)
 from opportunities import services
 from opportunities.models import (
     CloseReason,
@@ -42,44 +61,39 @@ from opportunities.models import (
 from opportunities.moves import Move
 from salescycles.models import Activity, ActivityStep, SalesCycle, Stage
 
-PASSWORD = "load-test-password-7391"
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@dataclass
-class Deal:
-    """What a client knows of one of its opportunities."""
-
-    number: str
-    stage: int  # index into the cycle's stages
-    version: int
-    accepted: int = 0
-    closed: bool = False
-
-
-@dataclass
-class Tally:
-    latencies: dict = field(default_factory=lambda: {"update": [], "close": []})
-    accepted: dict = field(default_factory=lambda: {"update": 0, "close": 0})
-    refused: int = 0
-    client_cpu: float = 0.0
-    statuses: dict = field(default_factory=dict)
-    errors: list = field(default_factory=list)
-
 
 class Command(BaseCommand):
     help = (
         "Drive the server at --url with concurrent reps updating and closing "
-        "opportunities; check that the history accounts for every accepted "
-        "change and print throughput and latency."
+        "opportunities and managers reading the list, board and statistics; "
+        "check that the history accounts for every accepted change and print "
+        "throughput, latency and the database connections held."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--url", required=True, help="The server, e.g. http://127.0.0.1:8001"
+            "--url",
+            default=os.environ.get("LOAD_TEST_URL", "http://127.0.0.1:8001"),
+            help="The server (default: LOAD_TEST_URL, else http://127.0.0.1:8001).",
         )
         parser.add_argument(
-            "--clients", type=int, default=8, help="Concurrent reps (8)."
+            "--writers",
+            "--clients",
+            type=int,
+            default=8,
+            help="Concurrent reps moving and closing (8).",
+        )
+        parser.add_argument(
+            "--readers",
+            type=int,
+            default=0,
+            help="Concurrent managers reading the list, board and statistics (0).",
+        )
+        parser.add_argument(
+            "--flood",
+            type=int,
+            default=0,
+            help="Clients posting random usernames to the sign-in page (0).",
         )
         parser.add_argument("--seconds", type=float, default=60, help="How long (60).")
         parser.add_argument(
@@ -89,21 +103,30 @@ class Command(BaseCommand):
             help="Opportunities per rep (200; one request in 20 closes one).",
         )
         parser.add_argument(
+            "--timeout",
+            type=float,
+            default=30,
+            help="Seconds a request may take before it counts as failed (30).",
+        )
+        parser.add_argument(
             "--keep", action="store_true", help="Keep the test's data afterwards."
         )
 
     def handle(self, *args, **options):
         self.clean_up()
+        problems, tally = [], Tally()
         try:
-            stages, reasons, deals = self.prepare(options["clients"], options["deals"])
-            tally = Tally()
+            stages, reasons, deals = self.prepare(options["writers"], options["deals"])
+            readers = self.prepare_readers(options["readers"])
             started, cpu = time.monotonic(), time.process_time()
-            asyncio.run(self.drive(options, stages, reasons, deals, tally))
+            with ConnectionSampler() as sampler:
+                asyncio.run(self.drive(options, stages, reasons, deals, readers, tally))
+            tally.connections = sampler.peak
             elapsed = time.monotonic() - started
             tally.client_cpu = time.process_time() - cpu
             problems = self.verify(deals)
             self.report(tally, elapsed, problems)
-            if elapsed < options["seconds"] - 1:
+            if not tally.interrupted and elapsed < options["seconds"] - 1:
                 self.stdout.write(
                     self.style.WARNING(
                         "The reps closed all their opportunities before the time "
@@ -180,8 +203,21 @@ class Command(BaseCommand):
                 deals[user.username] = mine
         return stages, reasons, deals
 
+    def prepare_readers(self, count: int) -> list[str]:
+        """Sales managers, who see every opportunity and the statistics."""
+        group = Group.objects.get(name="Sales managers")
+        names = []
+        for index in range(count):
+            user = get_user_model().objects.create_user(
+                f"ltr{index:03d}", password=PASSWORD
+            )
+            user.groups.add(group)
+            names.append(user.username)
+        return names
+
     def clean_up(self):
-        """Remove everything the load test makes (codes starting LT)."""
+        """Remove everything the load test makes (codes starting LT), and the
+        flood's failed sign-ins, which would pause this address."""
         with transaction.atomic():
             opportunities = Opportunity.objects.filter(number__startswith="LT")
             Task.objects.filter(opportunity__in=opportunities).delete()
@@ -189,7 +225,7 @@ class Command(BaseCommand):
             opportunities.delete()
             Salesperson.objects.filter(code__startswith="LT").delete()
             get_user_model().objects.filter(username__startswith="lt").filter(
-                username__regex=r"^lt\d{3}$"
+                username__regex=r"^ltr?\d{3}$"
             ).delete()
             Contact.objects.filter(number__startswith="LTC").delete()
             Stage.objects.filter(cycle__code="LTCYCLE").delete()
@@ -197,110 +233,53 @@ class Command(BaseCommand):
             CloseReason.objects.filter(code__startswith="LT").delete()
             ActivityStep.objects.filter(activity__code="LTCALL").delete()
             Activity.objects.filter(code="LTCALL").delete()
+            AccessAttempt.objects.filter(username__startswith=FLOOD_PREFIX).delete()
 
     # -- the clients ------------------------------------------------------------
 
-    async def drive(self, options, stages, reasons, deals, tally):
-        deadline = time.monotonic() + options["seconds"]
-        await asyncio.gather(
-            *[
-                self.rep(
-                    options["url"], username, mine, stages, reasons, deadline, tally
+    async def drive(self, options, stages, reasons, deals, readers, tally):
+        """Sign everyone in, then run writers, readers and flood until the time
+        is up or a signal asks to stop."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, self.interrupt, stop, tally)
+        url = options["url"]
+        try:
+            sessions = {
+                username: session(url, options["timeout"])
+                for username in [*deals, *readers]
+            }
+            try:
+                signed_in = await asyncio.gather(
+                    *[sign_in(http, name, tally) for name, http in sessions.items()]
                 )
-                for username, mine in deals.items()
-            ]
-        )
+                loop.call_later(options["seconds"], stop.set)
+                clients = [
+                    rep(sessions[name], name, mine, stages, reasons, stop, tally)
+                    for (name, mine), ok in zip(deals.items(), signed_in, strict=False)
+                    if ok
+                ]
+                clients += [
+                    reader(sessions[name], name, stop, tally)
+                    for name, ok in zip(readers, signed_in[len(deals) :], strict=True)
+                    if ok
+                ]
+                clients += [
+                    flooder(url, options["timeout"], n, stop, tally)
+                    for n in range(options["flood"])
+                ]
+                await asyncio.gather(*clients)
+            finally:
+                await asyncio.gather(*[http.close() for http in sessions.values()])
+        finally:
+            for number in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(number)
 
-    async def rep(self, url, username, deals, stages, reasons, deadline, tally):
-        """One rep: sign in, then update or close opportunities until the end."""
-        rng = random.Random(username)
-        # An address as host: cookies must still be kept (unsafe=True).
-        async with aiohttp.ClientSession(
-            base_url=url,
-            timeout=aiohttp.ClientTimeout(total=30),
-            headers={"Accept-Language": "en"},
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
-        ) as http:
-            async with http.get("/accounts/login/") as page:
-                token = CSRF.search(await page.text()).group(1)
-            async with http.post(
-                "/accounts/login/",
-                data={
-                    "username": username,
-                    "password": PASSWORD,
-                    "csrfmiddlewaretoken": token,
-                },
-                allow_redirects=False,
-            ) as signed_in:
-                if signed_in.status != 302:
-                    tally.errors.append(f"{username}: sign-in gave {signed_in.status}")
-                    return
-            today = timezone.localdate().isoformat()
-            later = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-            while time.monotonic() < deadline:
-                open_deals = [deal for deal in deals if not deal.closed]
-                if not open_deals:
-                    return
-                deal = rng.choice(open_deals)
-                token = next(c.value for c in http.cookie_jar if c.key == "csrftoken")
-                if rng.random() < 0.05:
-                    kind, outcome = "close", rng.choice(CloseReasonType.values)
-                    path = f"/opportunities/{deal.number}/close/"
-                    data = {
-                        "outcome": outcome,
-                        "close_reason": reasons[outcome].pk,
-                        "date_closed": today,
-                        "sale_value": "1500.00",
-                        "cancel_open_tasks": "on",
-                    }
-                else:
-                    kind = "update"
-                    move, target = self.next_move(rng, deal, len(stages))
-                    path = f"/opportunities/{deal.number}/update/"
-                    data = {
-                        "move": move,
-                        "target_stage": stages[target].pk,
-                        "date_of_change": today,
-                        "estimated_value": str(1000 + rng.randrange(5000)),
-                        "chances_pct": str(rng.randrange(10, 90)),
-                        "estimated_close_date": later,
-                    }
-                data |= {"version": deal.version, "csrfmiddlewaretoken": token}
-                started = time.monotonic()
-                try:
-                    async with http.post(path, data=data, allow_redirects=False) as r:
-                        await r.read()
-                        status = r.status
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    tally.errors.append(f"{username} {path}: {error!r}")
-                    continue
-                tally.latencies[kind].append(time.monotonic() - started)
-                # The page it redirects to would show the confirmation and
-                # drop it; this test does not fetch that page, so it drops it.
-                http.cookie_jar.clear(lambda cookie: cookie.key == "messages")
-                tally.statuses[status] = tally.statuses.get(status, 0) + 1
-                if status >= 500:
-                    tally.errors.append(f"{username} {path}: {status}")
-                elif status == 302:
-                    tally.accepted[kind] += 1
-                    deal.accepted += 1
-                    deal.version += 1
-                    if kind == "close":
-                        deal.closed = True
-                    else:
-                        deal.stage = target
-                else:
-                    tally.refused += 1
-
-    @staticmethod
-    def next_move(rng, deal: Deal, count: int) -> tuple[str, int]:
-        """Mostly forward, sometimes back, sometimes new estimates."""
-        roll = rng.random()
-        if roll < 0.5 and deal.stage < count - 1:
-            return Move.NEXT, deal.stage + 1
-        if roll < 0.7 and deal.stage > 0:
-            return Move.PREVIOUS, deal.stage - 1
-        return Move.UPDATE, deal.stage
+    def interrupt(self, stop: asyncio.Event, tally: Tally) -> None:
+        self.stderr.write("Stopping: the requests under way finish first.")
+        tally.interrupted = True
+        stop.set()
 
     # -- afterwards ---------------------------------------------------------------
 
@@ -348,12 +327,23 @@ class Command(BaseCommand):
             index = min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))
             return f"{ordered[index] * 1000:.0f} ms"
 
+        def line(kind, values):
+            mean = statistics.fmean(values) * 1000
+            self.stdout.write(
+                f"{kind}: {len(values)}, p50 {ms(values, 0.5)}, p99 "
+                f"{ms(values, 0.99)}, mean {mean:.0f} ms, max {ms(values, 1)}"
+            )
+
+        if tally.interrupted:
+            self.stdout.write(self.style.WARNING("Interrupted: a partial run."))
         updates = tally.accepted["update"]
-        everything = tally.latencies["update"] + tally.latencies["close"]
+        writes = tally.latencies["update"] + tally.latencies["close"]
+        reads = [value for values in tally.reads.values() for value in values]
         statuses = dict(sorted(tally.statuses.items()))
+        requests = len(writes) + len(reads)
         self.stdout.write(
-            f"{len(everything)} requests in {elapsed:.1f} s "
-            f"({len(everything) / elapsed:.0f}/s); statuses {statuses}"
+            f"{requests} requests in {elapsed:.1f} s "
+            f"({requests / elapsed:.0f}/s); statuses {statuses}"
         )
         self.stdout.write(
             f"accepted: {updates} stage updates ({updates / elapsed:.1f}/s), "
@@ -361,11 +351,30 @@ class Command(BaseCommand):
         )
         for kind, values in tally.latencies.items():
             if values:
-                mean = statistics.fmean(values) * 1000
+                line(kind, values)
+        for page, values in tally.reads.items():
+            if values:
+                line(f"read {page}", values)
+        for kind, values, target in (
+            ("writes", writes, WRITE_P99),
+            ("reads", reads, READ_P99),
+        ):
+            if values:
+                p99 = sorted(values)[min(len(values) - 1, round(0.99 * len(values)))]
+                verdict = "met" if p99 <= target else "MISSED"
                 self.stdout.write(
-                    f"{kind}: p50 {ms(values, 0.5)}, p99 {ms(values, 0.99)}, "
-                    f"mean {mean:.0f} ms, max {ms(values, 1)}"
+                    f"{kind} p99 {p99 * 1000:.0f} ms, target "
+                    f"{target * 1000:.0f} ms: {verdict}"
                 )
+        if tally.flood:
+            self.stdout.write(
+                f"flood: {sum(tally.flood.values())} sign-in attempts, statuses "
+                f"{dict(sorted(tally.flood.items()))}"
+            )
+        if tally.connections is not None:
+            self.stdout.write(
+                f"most database connections held at once: {tally.connections}"
+            )
         self.stdout.write(
             f"the clients' own CPU time: {tally.client_cpu:.1f} s "
             f"({tally.client_cpu / elapsed:.0%} of one core)"
