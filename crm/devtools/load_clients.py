@@ -55,8 +55,9 @@ class Tally:
 
 
 class ConnectionSampler:
-    """The most connections to this database at once while the test runs,
-    this process's own left out (PostgreSQL; None on SQLite)."""
+    """The most client connections to this database at once while the test
+    runs, this process's own and autovacuum's left out (PostgreSQL; None on
+    SQLite)."""
 
     def __init__(self, every: float = 0.2):
         self.every, self.peak = every, None
@@ -78,7 +79,8 @@ class ConnectionSampler:
                 while not self.done.wait(self.every):
                     cursor.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        "current_database() AND pid NOT IN (pg_backend_pid(), %s)",
+                        "current_database() AND backend_type = 'client backend' "
+                        "AND pid NOT IN (pg_backend_pid(), %s)",
                         [self.own],
                     )
                     self.peak = max(self.peak or 0, cursor.fetchone()[0])
