@@ -167,6 +167,8 @@ def _step(day: datetime.date, term: Term) -> datetime.date:
     return _add_months(day, term.amount * _MONTHS_PER_UNIT[term.unit])
 
 
+# Cached: an import applies the same few formulas to the same few dates.
+@functools.lru_cache(maxsize=4096)
 def apply(formula: str, start: datetime.date) -> datetime.date:
     """Return the date the formula gives from ``start``; empty means ``start``.
 

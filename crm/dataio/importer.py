@@ -156,6 +156,8 @@ class Importer:
         self.by_name = {c.name: c for c in self.columns}
         self.captions: dict[str, str] = {}  # column name -> header in the file
         self.seen: dict[tuple, int] = {}  # natural key -> line, across chunks
+        # refs() found so far, per query, so that chunks do not fetch again.
+        self.found: dict[tuple, dict[str, models.Model]] = {}
 
     @classmethod
     def export_queryset(cls):
@@ -217,13 +219,15 @@ class Importer:
 
         ``model`` is a model or a queryset (to select related rows with it).
         """
-        queryset = model if isinstance(model, models.QuerySet) else model.objects
+        queryset = model if isinstance(model, models.QuerySet) else model.objects.all()
         model = queryset.model
+        query = (str(queryset.query), field_name, tuple(sorted(filters.items())))
+        found = self.found.setdefault(query, {})
         codes = {r.values[column] for r in rows if r.values.get(column)}
-        found = {
-            getattr(o, field_name): o
-            for o in fetch(queryset.filter(**filters), field_name, codes)
-        }
+        found.update(
+            (getattr(o, field_name), o)
+            for o in fetch(queryset.filter(**filters), field_name, codes - found.keys())
+        )
         for row in rows:
             code = row.values.get(column)
             if code and code not in found:
