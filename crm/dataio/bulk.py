@@ -11,6 +11,8 @@ import contextlib
 import csv
 import datetime
 import io
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -68,16 +70,108 @@ def insert(
                 and not field.null
             ]
             force = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
-            cursor.copy_expert(
-                f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})',
-                buffer,
-            )
+            sql = f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})'
+            if _Copier.active is not None:
+                _Copier.active.held.append((sql, buffer))
+            else:
+                cursor.copy_expert(sql, buffer)
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(
                 f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
                 [tuple(map(_sqlite_value, row)) for row in rows],
             )
+
+
+class _Copier:
+    """Runs the COPYs ``insert`` hands it, in order, on a thread of its own,
+    over the same database connection (so in the same transaction), while the
+    importer reads and checks the next rows: psycopg2 lets go of the GIL while
+    PostgreSQL takes the rows.
+
+    One connection serves one statement at a time, so the importer's own
+    queries wait until the thread is idle. That is why ``insert`` only holds
+    its COPYs and ``release`` hands them over: the run releases a chunk's after
+    the next chunk's queries (``Importer.prefetch``), so that they overlap the
+    next chunk's checks rather than wait for them.
+    """
+
+    active: "_Copier | None" = None
+
+    def __init__(self, raw_connection):
+        self.raw = raw_connection
+        self.held: list[tuple[str, io.StringIO]] = []
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="copier", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    sql, buffer = item
+                    with self.raw.cursor() as cursor:
+                        # One read of the whole buffer: the thread takes the GIL
+                        # once, not once per 8 KB (each a wait for the importer).
+                        cursor.copy_expert(sql, buffer, size=1 << 30)
+            except BaseException as error:  # raised in the importer's thread
+                self.error = error
+            finally:
+                self.queue.task_done()
+
+    def release(self) -> None:
+        for item in self.held:
+            self.queue.put(item)
+        self.held = []
+
+    def wait(self, execute, sql, params, many, context):
+        """Django's execute wrapper: a query waits for the COPYs under way."""
+        self.queue.join()
+        self.raise_error()
+        return execute(sql, params, many, context)
+
+    def finish(self) -> None:
+        self.release()
+        self.queue.put(None)
+        self.thread.join()
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            with connection.wrap_database_errors:  # as Django's own errors
+                raise self.error
+
+
+def release() -> None:
+    """Hand the COPYs ``insert`` has held so far to the background thread."""
+    if _Copier.active is not None:
+        _Copier.active.release()
+
+
+@contextlib.contextmanager
+def copies_in_background():
+    """Within a transaction on PostgreSQL: ``insert`` COPYs on a thread of its
+    own (see ``_Copier``); all are done, or their error raised, when the block
+    ends. Does nothing elsewhere."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    copier = _Copier.active = _Copier(connection.connection)
+    try:
+        with connection.execute_wrapper(copier.wait):
+            yield
+    except BaseException:
+        _Copier.active = None
+        copier.finish()
+        copier.raise_error()  # a failed COPY is the cause of what followed
+        raise
+    _Copier.active = None
+    copier.finish()
+    copier.raise_error()
 
 
 def _sqlite_value(value):

@@ -169,6 +169,10 @@ class Importer:
         return [by_name[name].export_path for name in cls.key]
 
     # hooks
+    def prefetch(self, rows: list[Row]) -> None:
+        """Read what ``plan`` needs from the database, before it plans (a large
+        file's previous chunk is written meanwhile: see bulk._Copier)."""
+
     def resolve(self, rows: list[Row]) -> None:
         """Check references in bulk, replacing codes by ids in row.values."""
 

@@ -214,6 +214,7 @@ def _import(importer_class, path, options, progress, user) -> Result:
         with (
             transaction.atomic(),
             bulk.foreign_keys_checked_at_end(bulk_models),
+            bulk.copies_in_background(),
         ):
             size = importer.chunk_size or sys.maxsize
             for chunk in _chunks(
@@ -225,6 +226,9 @@ def _import(importer_class, path, options, progress, user) -> Result:
                 )
                 if header_bad:
                     continue
+                importer.prefetch(chunk)
+                # The last chunk's rows go in while this one is checked.
+                bulk.release()
                 importer.plan(chunk)
                 if problems.errors:
                     continue

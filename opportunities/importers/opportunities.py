@@ -126,20 +126,31 @@ class OpportunityImporter(Importer):
     def row_key(self, row):
         return (row.values.get("number") or f"\0{row.line}",)
 
-    def plan(self, rows):
-        contacts = self.refs(
-            rows, "contact", Contact.objects.select_related("company"), "number"
+    def prefetch(self, rows):
+        """Every query planning and writing these rows needs, ids included."""
+        self.fetched = (
+            self.refs(
+                rows, "contact", Contact.objects.select_related("company"), "number"
+            ),
+            self.refs(rows, "salesperson", Salesperson),
+            cycles := self.refs(rows, "sales_cycle", SalesCycle),
+            self.refs(rows, "close_reason", CloseReason),
+            self.refs(rows, "contact_company", Contact, "number"),
+            {
+                (s.cycle_id, s.number): s
+                for s in Stage.objects.filter(cycle__in=[c.pk for c in cycles.values()])
+            },
         )
-        salespeople = self.refs(rows, "salesperson", Salesperson)
-        cycles = self.refs(rows, "sales_cycle", SalesCycle)
-        reasons = self.refs(rows, "close_reason", CloseReason)
-        companies = self.refs(rows, "contact_company", Contact, "number")
-        stages = {
-            (s.cycle_id, s.number): s
-            for s in Stage.objects.filter(cycle__in=[c.pk for c in cycles.values()])
-        }
         numbers = [r.values["number"] for r in rows if r.values.get("number")]
-        existing = {o.number: o for o in fetch(Opportunity.objects, "number", numbers)}
+        self.existing_rows = {
+            o.number: o for o in fetch(Opportunity.objects, "number", numbers)
+        }
+        # One id per row: those not created leave a gap, as a rollback does.
+        self.ids = bulk.allocate_ids(Opportunity, len(rows))
+
+    def plan(self, rows):
+        contacts, salespeople, cycles, reasons, companies, stages = self.fetched
+        existing = self.existing_rows
         seen = self.seen
         today = timezone.localdate()
         for row in rows:
@@ -454,9 +465,8 @@ class OpportunityImporter(Importer):
         for opp, number in zip(unnumbered, numbers, strict=True):
             opp["number"] = number
         now = timezone.now()
-        ids = bulk.allocate_ids(Opportunity, len(new))
         opportunities, entries = [], []
-        for row, pk in zip(new, ids, strict=True):
+        for row, pk in zip(new, self.ids, strict=False):
             opportunities.append((pk, *row.new.values(), now, now))
             entries += [(pk, entry) for entry in row.entries]
         if opportunities:

@@ -1,0 +1,78 @@
+"""Bulk writes: COPY on a thread of its own, in the import's transaction."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from contacts.models import Salesperson
+from crm.dataio import bulk
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="COPY is PostgreSQL's"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+FIELDS = (
+    "id",
+    "code",
+    "name",
+    "email",
+    "phone",
+    "job_title",
+    "commission_pct",
+    "blocked",
+)
+
+
+def salespeople(codes):
+    ids = bulk.allocate_ids(Salesperson, len(codes))
+    return [
+        (pk, code, code, "", "", "", Decimal(0), False)
+        for pk, code in zip(ids, codes, strict=True)
+    ]
+
+
+def test_held_copies_are_written_in_order_when_released_and_at_the_end():
+    with transaction.atomic(), bulk.copies_in_background():
+        bulk.insert(Salesperson, FIELDS, salespeople(["B1", "B2"]))
+        # Held until released: a query of the importer's does not see them.
+        assert not Salesperson.objects.filter(code__in=["B1", "B2"]).exists()
+        bulk.release()
+        # A query waits for the released COPY, in the same transaction.
+        assert Salesperson.objects.filter(code__in=["B1", "B2"]).count() == 2
+        bulk.insert(Salesperson, FIELDS, salespeople(["B3"]))
+    assert set(Salesperson.objects.values_list("code", flat=True)) >= {"B1", "B2", "B3"}
+
+
+def test_a_failed_copy_is_raised_as_django_error_and_nothing_is_written():
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        bulk.copies_in_background(),
+    ):
+        bulk.insert(Salesperson, FIELDS, salespeople(["C1"]))
+        bulk.insert(Salesperson, FIELDS, salespeople(["C1"]))  # same code
+        bulk.release()
+        # The next query raises the COPY's error, not "transaction aborted".
+        Salesperson.objects.count()
+    assert not Salesperson.objects.filter(code="C1").exists()
+
+
+def test_a_failed_copy_at_the_end_is_raised_when_the_block_ends():
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        bulk.copies_in_background(),
+    ):
+        bulk.insert(Salesperson, FIELDS, salespeople(["D1", "D1"]))
+    assert not Salesperson.objects.filter(code="D1").exists()
+
+
+def test_outside_the_block_insert_writes_at_once():
+    with transaction.atomic():
+        bulk.insert(Salesperson, FIELDS, salespeople(["E1"]))
+        assert Salesperson.objects.filter(code="E1").exists()
+    assert bulk._Copier.active is None
