@@ -25,6 +25,8 @@ def number_series_take(
     already be taken by one of them; such numbers are skipped, not reused.
     """
     numbers: list[str] = []
+    if count <= 0:
+        return numbers
     with transaction.atomic():
         prefix, description = DEFAULT_SERIES.get(code, (code[:3], code))
         series, _created = NumberSeries.objects.select_for_update().get_or_create(

@@ -117,7 +117,15 @@ def figures_of(source) -> dict:
     an opportunity or a row dict."""
     if isinstance(source, dict):
         return {name: source[name] for name in FIGURES}
-    return {name: getattr(source, name) for name in FIGURES}
+    # Written out: an import calls this for every row.
+    return {
+        "estimated_value": source.estimated_value,
+        "chances_pct": source.chances_pct,
+        "completed_pct": source.completed_pct,
+        "probability_pct": source.probability_pct,
+        "current_value": source.current_value,
+        "estimated_close_date": source.estimated_close_date,
+    }
 
 
 def apply_figures(opportunity, figures) -> None:
@@ -135,6 +143,8 @@ def active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
     """The opportunity's latest history entry, if any."""
     return opportunity.entries.filter(active=True).first()
 
+
+CLOSING = frozenset((Action.WON, Action.LOST))
 
 # The columns ``entry_values`` gives, in its order (bulk writers rely on it).
 ENTRY_COLUMNS = (
@@ -171,17 +181,26 @@ def entry_values(
     an entry from these and the importer writes them as rows, so both write
     the same history.
     """
+    # Written out, in ENTRY_COLUMNS order: an import calls this for every row.
     return {
-        **{name: copied[name] for name in COPIED},
-        "stage_id": stage.pk if stage else None,
+        "sales_cycle_id": copied["sales_cycle_id"],
+        "contact_id": copied["contact_id"],
+        "contact_company_id": copied["contact_company_id"],
+        "salesperson_id": copied["salesperson_id"],
+        "stage_id": stage.pk if stage is not None else None,
         "previous_stage_id": previous_stage_id,
         "date_of_change": date_of_change,
         "active": True,
-        "date_closed": date_of_change if action in (Action.WON, Action.LOST) else None,
+        "date_closed": date_of_change if action in CLOSING else None,
         "days_open": 0,
         "action_taken": action,
-        **{name: getattr(figures, name) for name in FIGURES},
-        "close_reason_id": close_reason.pk if close_reason else None,
+        "estimated_value": figures.estimated_value,
+        "chances_pct": figures.chances_pct,
+        "completed_pct": figures.completed_pct,
+        "probability_pct": figures.probability_pct,
+        "current_value": figures.current_value,
+        "estimated_close_date": figures.estimated_close_date,
+        "close_reason_id": close_reason.pk if close_reason is not None else None,
         "note": note,
         "created_by_id": user.pk if user and user.is_authenticated else None,
     }

@@ -5,6 +5,7 @@ completed % (K), both 0 to 100, into a probability %. All arithmetic is Decimal
 so that amounts round the same way every time.
 """
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -38,6 +39,8 @@ def probability(method: str, chances: Decimal, completed: Decimal) -> Decimal:
     return money(exact_probability(method, chances, completed))
 
 
+# Cached: an import asks for the same few stages' figures on every line.
+@functools.lru_cache(maxsize=4096)
 def exact_probability(method: str, chances: Decimal, completed: Decimal) -> Decimal:
     """Return the probability % for ``method``, not rounded.
 

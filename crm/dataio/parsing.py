@@ -103,6 +103,7 @@ def normalize_header(text: str) -> str:
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DIGITS = re.compile(r"^[+-]?(\d+)(\.\d+)?$")
+_PLAIN = re.compile(r"-?\d+(?:\.\d+)?\Z")  # as most files write numbers
 
 
 def parse_text(text: str) -> str:
@@ -117,6 +118,8 @@ def parse_decimal(text: str) -> Decimal:
     The last of point or comma is the decimal mark when both appear; a single
     comma or point alone is a decimal mark; repeated ones separate thousands.
     """
+    if _PLAIN.match(text):
+        return Decimal(text)
     value = _SPACES.sub("", text)
     if "," in value and "." in value:
         if value.rfind(",") > value.rfind("."):

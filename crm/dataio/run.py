@@ -64,39 +64,77 @@ def read_rows(
             "boolean": parse_boolean,
             "date": parse_date,
         }
+        # Per column: where, our name, its caption, required, its parser. A
+        # parser of few distinct values (dates, numbers of stages, choices,
+        # yes/no) remembers them: a file repeats them on every line.
+        plan = [
+            (
+                index,
+                column.name,
+                header[index].strip(),
+                column.required,
+                EMPTY.get(column.kind),
+                remembering(column.choices or parsers[column.kind])
+                if column.choices or column.kind in REPEATED
+                else parsers[column.kind],
+            )
+            for index, column in columns
+        ]
+        width = len(header)
         for number, (line, cells) in enumerate(_records(reader, problems), start=2):
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
-            if len(cells) > len(header):
+            if len(cells) > width:
                 problems.error(
                     line,
                     "-",
                     _("%(count)s values for %(columns)s columns.")
-                    % {"count": len(cells), "columns": len(header)},
+                    % {"count": len(cells), "columns": width},
                 )
+            elif len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
             values, empty = {}, set()
-            for index, column in columns:
-                text = cells[index] if index < len(cells) else ""
+            for index, name, caption, required, blank, parse in plan:
+                text = cells[index]
                 if "\x00" in text:
                     problems.error(
                         line,
-                        header[index].strip(),
+                        caption,
                         _("Holds a NUL character, which no text may hold."),
                     )
                     text = ""  # the line is refused; read on for more problems
-                if not text.strip():
-                    if column.required:
-                        problems.error(line, header[index].strip(), _("Required."))
-                    values[column.name] = EMPTY.get(column.kind)
-                    empty.add(column.name)
+                if not text or text.isspace():
+                    if required:
+                        problems.error(line, caption, _("Required."))
+                    values[name] = blank
+                    empty.add(name)
                     continue
-                parse = column.choices or parsers[column.kind]
                 try:
-                    values[column.name] = parse(text)
+                    values[name] = parse(text)
                 except ValueError as exc:
-                    problems.error(line, header[index].strip(), str(exc))
+                    problems.error(line, caption, str(exc))
             progress(number)
             yield Row(line, values, empty)
+
+
+# Column kinds whose values repeat from line to line.
+REPEATED = {"date", "integer", "boolean"}
+
+
+def remembering(parse: Callable[[str], object], limit: int = 10_000):
+    """``parse``, remembering up to ``limit`` texts it has read (not errors)."""
+    known: dict[str, object] = {}
+
+    def parse_remembered(text: str):
+        try:
+            return known[text]
+        except KeyError:
+            value = parse(text)
+            if len(known) < limit:
+                known[text] = value
+            return value
+
+    return parse_remembered
 
 
 def _records(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:

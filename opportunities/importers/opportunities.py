@@ -43,13 +43,13 @@ from opportunities.models import (
     Opportunity,
     OpportunityEntry,
     Status,
-    furthest_stage,
 )
 from salescycles import dateformula
 from salescycles.models import Priority, SalesCycle, Stage
 
 ZERO = Decimal(0)
 TOLERANCE = Decimal("0.01")
+NO_FIGURES = figures_of(Figures.none())
 
 
 STATE = (
@@ -172,7 +172,11 @@ class OpportunityImporter(Importer):
             v["close_reason"] = (
                 reasons.get(v.get("close_reason")) if v.get("close_reason") else None
             )
-            if None in (v["contact"], v["salesperson"], v["sales_cycle"]):
+            if (
+                v["contact"] is None
+                or v["salesperson"] is None
+                or v["sales_cycle"] is None
+            ):
                 continue  # reported by refs()
             if v.get("stage") is not None:
                 stage = stages.get((v["sales_cycle"].pk, v["stage"]))
@@ -386,7 +390,7 @@ class OpportunityImporter(Importer):
             "close_reason_id": None,
             "stage_id": None,
             "furthest_stage_id": None,
-            **figures_of(Figures.none()),
+            **NO_FIGURES,
             "version": 1,
         }
         row.entries = []
@@ -423,8 +427,7 @@ class OpportunityImporter(Importer):
             opp["close_reason_id"] = reason.pk
         opp["stage_id"] = stage.pk if stage else None
         # Its history has one entry at a stage, this one.
-        reached = furthest_stage(stage)
-        opp["furthest_stage_id"] = reached.pk if reached else None
+        opp["furthest_stage_id"] = stage.pk if stage else None
         apply_figures(opp, figures)
         opp["version"] += len(row.entries)
         computed = COMPUTED + (("chances_pct",) if closed else ())
