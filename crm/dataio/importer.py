@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from crm.dataio.keys import SeenKeys
 from crm.dataio.parsing import choice_parser
 from crm.spreadsheets import spreadsheet_cell
 
 BATCH = 1000
 IN_CHUNK = 10000  # keys per IN (...) query: SQLite takes at most 32766 variables
+FOUND_KEPT = 50_000  # objects refs() keeps per reference column across chunks
 
 
 def fetch(queryset, field_name: str, keys) -> Iterator:
@@ -155,7 +157,7 @@ class Importer:
         self.problems = problems
         self.by_name = {c.name: c for c in self.columns}
         self.captions: dict[str, str] = {}  # column name -> header in the file
-        self.seen: dict[tuple, int] = {}  # natural key -> line, across chunks
+        self.seen = SeenKeys()  # natural key -> line, across chunks
         # refs() found so far, per query, so that chunks do not fetch again.
         self.found: dict[tuple, dict[str, models.Model]] = {}
 
@@ -227,6 +229,8 @@ class Importer:
         model = queryset.model
         query = (str(queryset.query), field_name, tuple(sorted(filters.items())))
         found = self.found.setdefault(query, {})
+        if len(found) > FOUND_KEPT:
+            found.clear()  # a file naming very many: memory stays bounded
         codes = {r.values[column] for r in rows if r.values.get(column)}
         found.update(
             (getattr(o, field_name), o)
@@ -274,14 +278,14 @@ class Importer:
         seen = self.seen
         for row in rows:
             key = self.row_key(row)
-            if key in seen:
+            earlier = seen.first(key, row.line)
+            if earlier is not None:
                 self.error(
                     row,
                     self.key[-1],
-                    _("Duplicate of line %(line)s.") % {"line": seen[key]},
+                    _("Duplicate of line %(line)s.") % {"line": earlier},
                 )
                 continue
-            seen[key] = row.line
             if row.line in self.problems.bad_lines:
                 continue
             row.obj = existing.get(key)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from crm import audit
 from crm.dataio import bulk
 from crm.dataio.importer import Importer, Options, Problems, Result, Row
+from crm.dataio.keys import SeenKeys
 from crm.dataio.parsing import (
     EncodingProblem,
     UnusableInput,
@@ -243,8 +244,10 @@ def _import(importer_class, path, options, progress, user) -> Result:
                 _("Unknown encoding “%(name)s”.") % {"name": options.encoding}
             ) from exc
     header_bad = False
+    lines = bulk.count_lines(file_path)
+    importer.seen = SeenKeys(lines)
     bulk_models = importer.bulk_models if not options.dry_run else ()
-    if not bulk.worth_checking_keys_at_end(bulk_models, bulk.count_lines(file_path)):
+    if not bulk.worth_checking_keys_at_end(bulk_models, lines):
         bulk_models = ()
     try:
         # One transaction, rolled back unless every row is valid; importers

@@ -123,9 +123,6 @@ class OpportunityImporter(Importer):
     def export_queryset(cls):
         return Opportunity.objects.order_by("number")
 
-    def row_key(self, row):
-        return (row.values.get("number") or f"\0{row.line}",)
-
     def prefetch(self, rows):
         """Every query planning and writing these rows needs, ids included."""
         self.fetched = (
@@ -154,15 +151,15 @@ class OpportunityImporter(Importer):
         seen = self.seen
         today = timezone.localdate()
         for row in rows:
-            key = self.row_key(row)
-            if key in seen:
+            number = row.values.get("number")
+            earlier = seen.first(number, row.line) if number else None
+            if earlier is not None:
                 self.error(
                     row,
                     "number",
-                    _("Duplicate of line %(line)s.") % {"line": seen[key]},
+                    _("Duplicate of line %(line)s.") % {"line": earlier},
                 )
                 continue
-            seen[key] = row.line
             if row.line in self.problems.bad_lines:
                 continue
             v = row.values
