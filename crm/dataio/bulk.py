@@ -18,6 +18,9 @@ from decimal import Decimal
 
 from django.db import connection, models, transaction
 
+# Tables the running load holds locked (see foreign_keys_checked_at_end).
+_locked: set[str] = set()
+
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` ids for new rows of ``model``, taken from its id sequence.
@@ -29,6 +32,17 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and table in _locked:
+            # The table is this transaction's alone (foreign_keys_checked_at_end
+            # locked it), so nobody else draws from its sequence meanwhile:
+            # take the whole block at once.
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                [table, table, count],
+            )
+            last = cursor.fetchone()[0]
+            return list(range(last - count + 1, last + 1))
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
@@ -238,7 +252,13 @@ def foreign_keys_checked_at_end(models_: Sequence[type[models.Model]]):
             cursor.execute(
                 f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
             )
-    yield
+    # Dropping a constraint locked each table (ACCESS EXCLUSIVE) until the
+    # transaction ends.
+    _locked.update(table.strip('"') for table, _name, _definition in keys)
+    try:
+        yield
+    finally:
+        _locked.clear()
     if transaction.get_rollback():
         return  # the rollback restores the keys
     with connection.cursor() as cursor:

@@ -76,3 +76,17 @@ def test_outside_the_block_insert_writes_at_once():
         bulk.insert(Salesperson, FIELDS, salespeople(["E1"]))
         assert Salesperson.objects.filter(code="E1").exists()
     assert bulk._Copier.active is None
+
+
+def test_a_locked_table_takes_its_ids_as_one_block_and_the_sequence_moves_on():
+    with transaction.atomic(), bulk.foreign_keys_checked_at_end([Salesperson]):
+        ids = bulk.allocate_ids(Salesperson, 1000)
+        assert ids == list(range(ids[0], ids[0] + 1000))
+        bulk.insert(
+            Salesperson,
+            FIELDS,
+            [(pk, f"F{pk}", "x", "", "", "", Decimal(0), False) for pk in ids[:2]],
+        )
+    later = Salesperson.objects.create(code="F-LATER", name="Later")
+    assert later.pk > ids[-1]
+    assert bulk.allocate_ids(Salesperson, 3)[0] > later.pk
