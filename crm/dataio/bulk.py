@@ -14,7 +14,6 @@ import io
 import queue
 import threading
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from django.db import connection, models, transaction
 
@@ -93,8 +92,35 @@ def insert(
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(
                 f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
-                [tuple(map(_sqlite_value, row)) for row in rows],
+                _sqlite_rows(model, fields, rows),
             )
+
+
+def _sqlite_rows(model, fields, rows: list) -> list:
+    """The rows as Django's SQLite backend stores them. Dates and decimals the
+    sqlite3 module adapts itself (Django registers ISO dates and decimals as
+    text); a datetime column is stored naive, in UTC: converted here, once
+    per distinct value (an import stamps every row with the same time)."""
+    stamps = [
+        index
+        for index, name in enumerate(fields)
+        if isinstance(model._meta.get_field(name), models.DateTimeField)
+    ]
+    if not stamps:
+        return rows
+    adapted: dict[datetime.datetime, str] = {}
+
+    def naive(row):
+        row = list(row)
+        for index in stamps:
+            value = row[index]
+            if value is not None:
+                if value not in adapted:
+                    adapted[value] = connection.ops.adapt_datetimefield_value(value)
+                row[index] = adapted[value]
+        return row
+
+    return [naive(row) for row in rows]
 
 
 class _Copier:
@@ -186,18 +212,6 @@ def copies_in_background():
     _Copier.active = None
     copier.finish()
     copier.raise_error()
-
-
-def _sqlite_value(value):
-    # As Django's SQLite backend stores them: ISO dates, naive UTC datetimes,
-    # decimals as text.
-    if isinstance(value, datetime.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 # A load this large checks foreign keys once per key at the end (see below).
