@@ -21,6 +21,12 @@ from django.db import connection, models, transaction
 _locked: set[str] = set()
 
 
+def holds_locked(model: type[models.Model]) -> bool:
+    """Whether the running load holds the model's table locked against every
+    other session (see ``foreign_keys_checked_at_end``)."""
+    return model._meta.db_table in _locked
+
+
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` ids for new rows of ``model``, taken from its id sequence.
 

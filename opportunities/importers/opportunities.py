@@ -123,6 +123,8 @@ class OpportunityImporter(Importer):
     def export_queryset(cls):
         return Opportunity.objects.order_by("number")
 
+    started_empty: bool | None = None
+
     def prefetch(self, rows):
         """Every query planning and writing these rows needs, ids included."""
         self.fetched = (
@@ -138,10 +140,19 @@ class OpportunityImporter(Importer):
                 for s in Stage.objects.filter(cycle__in=[c.pk for c in cycles.values()])
             },
         )
+        if self.started_empty is None:
+            # A load that holds the table locked, into a table empty when it
+            # began (a first migration): only its own rows can be there, and
+            # the file's duplicates are found without asking.
+            self.started_empty = (
+                bulk.holds_locked(Opportunity) and not Opportunity.objects.exists()
+            )
         numbers = [r.values["number"] for r in rows if r.values.get("number")]
-        self.existing_rows = {
-            o.number: o for o in fetch(Opportunity.objects, "number", numbers)
-        }
+        self.existing_rows = (
+            {}
+            if self.started_empty
+            else {o.number: o for o in fetch(Opportunity.objects, "number", numbers)}
+        )
         # One id per row: those not created leave a gap, as a rollback does.
         self.ids = bulk.allocate_ids(Opportunity, len(rows))
 

@@ -407,3 +407,41 @@ def test_a_large_file_checks_foreign_keys_at_the_end_and_keeps_them(
     assert OpportunityEntry.objects.count() == 40
     for opportunity in Opportunity.objects.all():
         assert_consistent_history(opportunity)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="tables are locked on PostgreSQL"
+)
+def test_a_large_load_into_an_empty_table_still_finds_duplicates_and_existing_rows(
+    tmp_path, world, monkeypatch, small_chunks
+):
+    monkeypatch.setattr(bulk, "BULK_LOAD_ROWS", 5)
+    rows = "".join(
+        f"E{n},d,P1,AH,CYC,2026-01-05,In Progress,20,100,,,,\n" for n in range(120)
+    )
+    # Empty table: the numbers are not looked up, the file's duplicates
+    # (in another chunk) are still found.
+    with CaptureQueriesContext(connection) as queries:
+        status, _out, err = import_text(
+            tmp_path,
+            "opportunities",
+            HEADER + "\n" + rows + rows.splitlines()[3] + "\n",
+        )
+    assert status == 1
+    assert ":122: number: Duplicate of line 5." in err
+    assert not [
+        q for q in queries if '"opportunities_opportunity"."number" IN' in q["sql"]
+    ]
+    assert not Opportunity.objects.exists()
+
+    status, _out, err = import_text(tmp_path, "opportunities", HEADER + "\n" + rows)
+    assert status == 0, err
+    # Not empty any more: a row naming an existing opportunity is that one.
+    changed = rows.splitlines()[60].replace(",20,", ",30,")
+    status, _out, err = import_text(
+        tmp_path, "opportunities", f"{HEADER}\n" + rows.replace("E", "F") + changed
+    )
+    assert status == 1
+    assert ":122: stage: Opportunity E60 exists" in err
+    assert Opportunity.objects.count() == 120
