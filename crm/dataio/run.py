@@ -343,14 +343,25 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def progress_bar(stream=sys.stderr, every: int = 1000) -> Callable[[int], None]:
-    """A line counter on a terminal; nothing otherwise."""
+def progress_bar(
+    stream=sys.stderr, every: int = 1000, total: int | None = None
+) -> Callable[[int], None]:
+    """On a terminal, a bar of the rows read out of ``total`` (a counter
+    without it), redrawn every ``every`` rows; nothing otherwise."""
     if not stream.isatty():
         return lambda n: None
 
     def show(n: int) -> None:
-        if n % every == 0:
+        if n % every:
+            return
+        if total:
+            done = min(n, total) / total
+            bar = "#" * round(30 * done)
+            stream.write(
+                f"\r[{bar:<30}] {n:,} / {total:,} {_('rows read')} ({done:.0%})"
+            )
+        else:
             stream.write(f"\r{_('rows read')}: {n}")
-            stream.flush()
+        stream.flush()
 
     return show

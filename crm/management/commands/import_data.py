@@ -9,6 +9,7 @@ from crm.dataio import (
     DELIMITERS,
     Options,
     UnusableInput,
+    bulk,
     progress_bar,
     registry,
     run_import,
@@ -87,7 +88,11 @@ class Command(BaseCommand):
         )
         user = self.importing_user(options["user"])
         verbosity = options["verbosity"]
-        progress = progress_bar(self.stderr._out) if verbosity else (lambda n: None)
+        progress = (
+            progress_bar(self.stderr._out, total=self.data_lines(options["file"]))
+            if verbosity
+            else (lambda n: None)
+        )
         try:
             result = run_import(
                 importer, options["file"], settings, progress, user=user
@@ -134,6 +139,14 @@ class Command(BaseCommand):
                 % {"file": options["file"]},
                 returncode=1,
             )
+
+    @staticmethod
+    def data_lines(path: str) -> int | None:
+        """The file's lines but the header (for the progress bar), if readable."""
+        try:
+            return max(bulk.count_lines(path) - 1, 0)
+        except OSError:
+            return None  # the import reports it
 
     def importing_user(self, username: str | None):
         if username is None:

@@ -147,3 +147,16 @@ def test_the_progress_bar_counts_rows_on_a_terminal_only():
         run.progress_bar(pipe, every=1000)(n)
     assert terminal.getvalue() == "\rrows read: 1000\rrows read: 2000"
     assert pipe.getvalue() == ""
+
+
+def test_with_the_total_the_progress_bar_shows_how_far():
+    terminal = _Terminal()
+    show = run.progress_bar(terminal, every=1000, total=4000)
+    for n in range(1, 4001):
+        show(n)
+    assert terminal.getvalue().split("\r")[1:] == [
+        f"[{'#' * 8:<30}] 1,000 / 4,000 rows read (25%)",
+        f"[{'#' * 15:<30}] 2,000 / 4,000 rows read (50%)",
+        f"[{'#' * 22:<30}] 3,000 / 4,000 rows read (75%)",
+        f"[{'#' * 30}] 4,000 / 4,000 rows read (100%)",
+    ]
