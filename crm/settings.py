@@ -18,6 +18,9 @@ DJANGO_LOG_STREAM     "stdout" to log there (the production server does), else
 DJANGO_SIGNIN_ADDRESS_LIMIT
                       failed sign-ins from one address that pause it (30)
 DJANGO_PROXY_COUNT    proxies in front that set X-Forwarded-For (default 0)
+DJANGO_API_RATE       API requests per token (default 600/minute)
+DJANGO_LEAD_SALESPERSON
+                      salesperson code for incoming leads whose company names none
 DJANGO_HTTPS          "false" to serve plain HTTP on 127.0.0.1 (load tests, trials)
 """
 
@@ -75,10 +78,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "bootstrap",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crm",
     "contacts",
     "salescycles",
     "opportunities",
+    "api",
 ]
 # The development tooling (crm/devtools/) is left out of the built package, so
 # a production install runs without it and without the test extra it needs.
@@ -248,6 +255,44 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     if AXES_IPWARE_PROXY_COUNT
     else ["REMOTE_ADDR"]
 )
+
+# The API (/api/v1/, api/): personal tokens or the session, the same scope
+# rules as the pages, a rate per token, services' refusals as 400/409.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("DJANGO_API_RATE", "600/minute")
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM API",
+    "DESCRIPTION": "Opportunities, their sales cycles and history, contacts, "
+    "tasks and interactions, and incoming leads. Sign in with a personal token: "
+    "Authorization: Bearer crm_...",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "type" or "status": each choice set its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactTypeEnum": "contacts.models.ContactType",
+        "CloseReasonTypeEnum": "opportunities.choices.CloseReasonType",
+        "OpportunityStatusEnum": "opportunities.choices.Status",
+        "TaskStatusEnum": "opportunities.choices.TaskStatus",
+        "TaskTypeEnum": "salescycles.models.ActivityStepType",
+    },
+}
+# The salesperson (code) an incoming lead goes to when its company names none.
+CRM_LEAD_SALESPERSON = os.environ.get("DJANGO_LEAD_SALESPERSON", "")
 
 # Content Security Policy (django-csp): only the app's own scripts, styles,
 # images and requests; no inline script or style anywhere, no framing.

@@ -26,6 +26,7 @@ from opportunities.services.editing import (
     opportunity_edit,
     validate_changes,
 )
+from opportunities.services.leads import lead_take
 from opportunities.services.records import (
     interaction_log,
     interaction_update,
@@ -45,6 +46,7 @@ __all__ = [
     "contact_merge",
     "contact_merge_counts",
     "interaction_log",
+    "lead_take",
     "interaction_update",
     "opportunity_advance",
     "opportunity_cancel_open_tasks",

@@ -99,6 +99,10 @@ def data(manager, rep):
     view = SavedView.objects.create(owner=rep, page="opportunities", name="Mine")
     return {
         "opportunities:view_delete": {"pk": view.pk},
+        "api": {"number": opportunity.number, "code": "REP1", "pk": interaction.pk},
+        "api:task-detail": {"number": task.number},
+        "api:task-complete": {"number": task.number},
+        "api:contact-detail": {"number": person.number},
         "opportunities:interaction_edit": {
             "number": opportunity.number,
             "pk": interaction.pk,
