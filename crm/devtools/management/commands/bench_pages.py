@@ -124,6 +124,10 @@ class Command(BaseCommand):
             "search: two letters (numbers only)": f"{search}?q=oy",
             "search: a word in every company name": f"{search}?q=company",
             "list, searched": reverse("opportunities:list") + "?q=company+1234",
+            # The API's list, a page of 50 (signed in by the session here; a
+            # token adds one indexed query).
+            "api: opportunities": "/api/v1/opportunities/",
+            "api: open opportunities": "/api/v1/opportunities/?status=open",
         }
         results = {}
         for name, path in pages.items():
