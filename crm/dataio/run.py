@@ -225,7 +225,14 @@ def _import(importer_class, path, options, progress, user) -> Result:
                 )
                 if header_bad:
                     continue
+                wanted = chunk[: options.preview - len(result.preview)]
+                read = [dict(row.values) for row in wanted]
                 importer.plan(chunk)
+                result.preview += [
+                    (row.line, row.created, importer.preview(row, values))
+                    for row, values in zip(wanted, read, strict=True)
+                    if row.line not in problems.bad_lines
+                ]
                 if problems.errors:
                     continue
                 result.created += sum(r.created for r in chunk)
