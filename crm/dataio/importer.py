@@ -134,8 +134,9 @@ class Result:
     rows: int = 0
     seconds: float = 0.0
     problems: Problems | None = None
-    # The first valid rows as planned: (line, created, {column: text}).
-    preview: list[tuple[int, bool, dict[str, str]]] = field(default_factory=list)
+    # The first valid rows as planned: (line, "create", "update" or
+    # "unchanged", {column: text}).
+    preview: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
 
 
 class Importer:

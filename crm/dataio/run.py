@@ -229,7 +229,7 @@ def _import(importer_class, path, options, progress, user) -> Result:
                 read = [dict(row.values) for row in wanted]
                 importer.plan(chunk)
                 result.preview += [
-                    (row.line, row.created, importer.preview(row, values))
+                    (row.line, _action(row), importer.preview(row, values))
                     for row, values in zip(wanted, read, strict=True)
                     if row.line not in problems.bad_lines
                 ]
@@ -278,6 +278,11 @@ def _record(importer: Importer, path: str, result: Result, user) -> None:
             "updated": result.updated,
         },
     )
+
+
+def _action(row: Row) -> str:
+    """What writing a planned row does."""
+    return "create" if row.created else "update" if row.changed else "unchanged"
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

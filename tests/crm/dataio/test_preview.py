@@ -27,7 +27,7 @@ def test_the_preview_holds_the_values_as_parsed_and_checked(tmp_path):
     assert result.preview == [
         (
             2,
-            False,
+            "update",
             {
                 "code": "AH",
                 "name": "Anna H",
@@ -37,7 +37,7 @@ def test_the_preview_holds_the_values_as_parsed_and_checked(tmp_path):
         ),
         (
             3,
-            True,
+            "create",
             {"code": "JK", "name": "Jussi", "commission_pct": "3", "blocked": "No"},
         ),
     ]
@@ -82,7 +82,7 @@ def test_activities_keep_their_description_in_the_preview(tmp_path):
     assert result.preview == [
         (
             2,
-            True,
+            "create",
             {
                 "activity": "A1",
                 "activity_description": "Intro",
