@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -116,7 +117,7 @@ class ImportForm(forms.Form):
             "The page takes files of up to %(lines)s data lines and %(megabytes)s "
             "MB; import larger ones with the command: %(command)s"
         ) % {
-            "lines": settings.CRM_IMPORT_MAX_LINES,
+            "lines": formats.localize(settings.CRM_IMPORT_MAX_LINES),
             "megabytes": settings.CRM_IMPORT_MAX_BYTES // (1024 * 1024),
             "command": COMMAND,
         }
