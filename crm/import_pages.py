@@ -59,7 +59,11 @@ def importable_kinds(user) -> dict[str, type[Importer]]:
 
 
 def kind_label(importer: type[Importer]) -> str:
-    return f"{importer.kind} ({importer.model._meta.verbose_name_plural})"
+    """The KIND as the command names it, with its rows' name when that differs."""
+    rows = str(importer.model._meta.verbose_name_plural)
+    if rows.casefold() == importer.kind.replace("-", " "):
+        return importer.kind
+    return f"{importer.kind} ({rows})"
 
 
 class ImportForm(forms.Form):
@@ -100,6 +104,7 @@ class ImportForm(forms.Form):
     )
     ignore_unknown_columns = forms.BooleanField(
         label=gettext_lazy("Skip columns the kind does not know, with a warning"),
+        label_suffix="",
         required=False,
     )
 
