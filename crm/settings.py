@@ -22,11 +22,17 @@ DJANGO_API_RATE       API requests per token (default 600/minute)
 DJANGO_LEAD_SALESPERSON
                       salesperson code for incoming leads whose company names none
 DJANGO_HTTPS          "false" to serve plain HTTP on 127.0.0.1 (load tests, trials)
+CRM_IMPORT_UPLOAD_DIR the import page's private folder for uploads (default:
+                      crm-imports in the system's temporary folder)
+CRM_IMPORT_MAX_LINES, CRM_IMPORT_MAX_BYTES
+                      the largest file the import page takes (20000 data lines,
+                      10 MB); larger ones go through import_data
 """
 
 import datetime
 import importlib.util
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -190,6 +196,16 @@ FORMAT_MODULE_PATH = ["crm.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 # ISO 4217 code of the currency all amounts are in.
 CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "EUR")
+
+# The import page in the admin (crm/import_pages.py). Uploads wait between the
+# dry run and the confirm in a private folder (never under static or media
+# files; removed after a day); larger files go through `manage.py import_data`.
+CRM_IMPORT_UPLOAD_DIR = Path(
+    os.environ.get("CRM_IMPORT_UPLOAD_DIR", "")
+    or Path(tempfile.gettempdir()) / "crm-imports"
+)
+CRM_IMPORT_MAX_LINES = int(os.environ.get("CRM_IMPORT_MAX_LINES", 20_000))
+CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from contacts import urls as contact_urls
+from crm import import_pages
 from crm.reports.home import HomeView
 from crm.signin import SignInView
 from opportunities import contact_pages
@@ -42,5 +43,16 @@ urlpatterns = [
     ),
     path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The import page, in the admin's frame and behind its sign-in.
+    path(
+        "admin/import/",
+        admin.site.admin_view(import_pages.upload),
+        name="admin_import",
+    ),
+    path(
+        "admin/import/confirm/",
+        admin.site.admin_view(import_pages.confirm),
+        name="admin_import_confirm",
+    ),
     path("admin/", admin.site.urls),
 ]

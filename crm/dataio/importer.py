@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from crm.dataio.keys import SeenKeys
-from crm.dataio.parsing import choice_parser
+from crm.dataio.parsing import choice_parser, format_value
 from crm.spreadsheets import spreadsheet_cell
 
 BATCH = 1000
@@ -124,6 +124,7 @@ class Options:
     date_format: str | None = None
     dry_run: bool = False
     ignore_unknown_columns: bool = False
+    preview: int = 0  # planned rows to keep in Result.preview (the import page)
 
 
 @dataclass
@@ -135,6 +136,9 @@ class Result:
     rows: int = 0
     seconds: float = 0.0
     problems: Problems | None = None
+    # The first valid rows as planned: (line, "create", "update" or
+    # "unchanged", {column: text}).
+    preview: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
 
 
 class Importer:
@@ -200,6 +204,20 @@ class Importer:
             self.model.objects.bulk_update(
                 [r.obj for r in rows], fields, batch_size=BATCH
             )
+
+    def preview(self, row: Row, read: dict[str, Any]) -> dict[str, str]:
+        """The row's values as planned, by column of the file, as text: parsed
+        and checked, a reference by the code it names. ``read`` holds the
+        values as read, for those planning took aside (a contact's company)."""
+        shown = {}
+        for column in self.columns:
+            if column.name not in self.captions:
+                continue
+            value = row.values.get(column.name, read.get(column.name))
+            if isinstance(value, models.Model):
+                value = getattr(value, column.export_path.split("__")[-1], value)
+            shown[column.name] = format_value(value)
+        return shown
 
     # machinery
     def caption(self, name: str) -> str:

@@ -284,7 +284,14 @@ def _import_rows(importer_class, path, options, progress, user) -> Result:
                 importer.prefetch(chunk)
                 # The last chunk's rows go in while this one is checked.
                 bulk.release()
+                wanted = chunk[: options.preview - len(result.preview)]
+                read = [dict(row.values) for row in wanted]
                 importer.plan(chunk)
+                result.preview += [
+                    (row.line, _action(row), importer.preview(row, values))
+                    for row, values in zip(wanted, read, strict=True)
+                    if row.line not in problems.bad_lines
+                ]
                 if problems.errors:
                     continue
                 result.created += sum(r.created for r in chunk)
@@ -330,6 +337,11 @@ def _record(importer: Importer, path: str, result: Result, user) -> None:
             "updated": result.updated,
         },
     )
+
+
+def _action(row: Row) -> str:
+    """What writing a planned row does."""
+    return "create" if row.created else "update" if row.changed else "unchanged"
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
