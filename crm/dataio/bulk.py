@@ -18,13 +18,25 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, models, transaction
 
 # Tables the running load holds locked (see foreign_keys_checked_at_end).
-_locked: set[str] = set()
+# Per thread, as Django's connections are: a threaded server may run two
+# imports at once, each in its own transaction.
+_load = threading.local()
+
+
+def _locked() -> set[str]:
+    if not hasattr(_load, "locked"):
+        _load.locked = set()
+    return _load.locked
+
+
+def _active() -> "_Copier | None":
+    return getattr(_load, "copier", None)
 
 
 def holds_locked(model: type[models.Model]) -> bool:
     """Whether the running load holds the model's table locked against every
     other session (see ``foreign_keys_checked_at_end``)."""
-    return model._meta.db_table in _locked
+    return model._meta.db_table in _locked()
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -37,7 +49,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and table in _locked:
+        if connection.vendor == "postgresql" and table in _locked():
             # The table is this transaction's alone (foreign_keys_checked_at_end
             # locked it), so nobody else draws from its sequence meanwhile:
             # take the whole block at once.
@@ -90,8 +102,8 @@ def insert(
             ]
             force = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
             sql = f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})'
-            if _Copier.active is not None:
-                _Copier.active.held.append((sql, buffer))
+            if _active() is not None:
+                _active().held.append((sql, buffer))
             else:
                 cursor.copy_expert(sql, buffer)
         else:
@@ -142,8 +154,6 @@ class _Copier:
     next chunk's checks rather than wait for them.
     """
 
-    active: "_Copier | None" = None
-
     def __init__(self, raw_connection):
         self.raw = raw_connection
         self.held: list[tuple[str, io.StringIO]] = []
@@ -193,8 +203,8 @@ class _Copier:
 
 def release() -> None:
     """Hand the COPYs ``insert`` has held so far to the background thread."""
-    if _Copier.active is not None:
-        _Copier.active.release()
+    if _active() is not None:
+        _active().release()
 
 
 @contextlib.contextmanager
@@ -206,16 +216,16 @@ def copies_in_background():
         yield
         return
     connection.ensure_connection()
-    copier = _Copier.active = _Copier(connection.connection)
+    copier = _load.copier = _Copier(connection.connection)
     try:
         with connection.execute_wrapper(copier.wait):
             yield
     except BaseException:
-        _Copier.active = None
+        _load.copier = None
         copier.finish()
         copier.raise_error()  # a failed COPY is the cause of what followed
         raise
-    _Copier.active = None
+    _load.copier = None
     copier.finish()
     copier.raise_error()
 
@@ -274,11 +284,11 @@ def foreign_keys_checked_at_end(models_: Sequence[type[models.Model]]):
             )
     # Dropping a constraint locked each table (ACCESS EXCLUSIVE) until the
     # transaction ends.
-    _locked.update(table.strip('"') for table, _name, _definition in keys)
+    _locked().update(table.strip('"') for table, _name, _definition in keys)
     try:
         yield
     finally:
-        _locked.clear()
+        _locked().clear()
     if transaction.get_rollback():
         return  # the rollback restores the keys
     with connection.cursor() as cursor:

@@ -1,5 +1,6 @@
 """Bulk writes: COPY on a thread of its own, in the import's transaction."""
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,18 @@ def test_outside_the_block_insert_writes_at_once():
     with transaction.atomic():
         bulk.insert(Salesperson, FIELDS, salespeople(["E1"]))
         assert Salesperson.objects.filter(code="E1").exists()
-    assert bulk._Copier.active is None
+    assert bulk._active() is None
+
+
+def test_another_threads_writes_stay_out_of_a_running_load():
+    # A threaded server may run two imports at once: each its own transaction.
+    seen = []
+    with transaction.atomic(), bulk.copies_in_background():
+        other = threading.Thread(target=lambda: seen.append(bulk._active()))
+        other.start()
+        other.join()
+        assert bulk._active() is not None
+    assert seen == [None]
 
 
 def test_a_locked_table_takes_its_ids_as_one_block_and_the_sequence_moves_on():
