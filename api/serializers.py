@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from contacts.models import Contact, Salesperson
 from opportunities.choices import InteractionKind
+from opportunities.history import FIGURES
 from opportunities.models import (
     CloseReason,
     CloseReasonType,
@@ -114,12 +115,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "priority",
             "stage",
             "creation_date",
-            "estimated_value",
-            "chances_pct",
-            "completed_pct",
-            "probability_pct",
-            "current_value",
-            "estimated_close_date",
+            *FIGURES,
             "date_closed",
             "close_reason",
             "version",
@@ -140,12 +136,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "active",
             "date_closed",
             "days_open",
-            "estimated_value",
-            "chances_pct",
-            "completed_pct",
-            "probability_pct",
-            "current_value",
-            "estimated_close_date",
+            *FIGURES,
             "close_reason",
             "note",
         ]
