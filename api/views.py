@@ -2,7 +2,6 @@
 opportunities and tasks; another's is a 404); every change goes through the
 service the pages call, as the signed-in (or token's) user."""
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -166,11 +165,6 @@ class OpportunityViewSet(
         )
         return self.answer(opportunity)
 
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return super().update(request, *args, **kwargs)
-
     @extend_schema(request=s.MoveSerializer, responses=s.OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def advance(self, request, number=None):
@@ -220,14 +214,13 @@ class OpportunityViewSet(
     def tasks(self, request, number=None):
         opportunity = self.get_object()
         data = self.given(s.TaskCreateSerializer, request)
-        with transaction.atomic():
-            task = services.task_create(
-                user=request.user,
-                opportunity=opportunity,
-                salesperson=opportunity.salesperson,
-                contact=opportunity.contact,
-                **data,
-            )
+        task = services.task_create(
+            user=request.user,
+            opportunity=opportunity,
+            salesperson=opportunity.salesperson,
+            contact=opportunity.contact,
+            **data,
+        )
         return Response(s.TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
