@@ -222,6 +222,7 @@ def copies_in_background():
             yield
     except BaseException:
         _load.copier = None
+        copier.held = []  # rolled back anyway: not worth sending
         copier.finish()
         copier.raise_error()  # a failed COPY is the cause of what followed
         raise
