@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import functools
 import gc
 import logging
 import sys
@@ -76,7 +77,9 @@ def read_rows(
                 header[index].strip(),
                 column.required,
                 EMPTY.get(column.kind),
-                remembering(column.choices or parsers[column.kind])
+                functools.lru_cache(maxsize=10_000)(
+                    column.choices or parsers[column.kind]
+                )
                 if column.choices or column.kind in REPEATED
                 else parsers[column.kind],
             )
@@ -121,22 +124,6 @@ def read_rows(
 
 # Column kinds whose values repeat from line to line.
 REPEATED = {"date", "integer", "boolean"}
-
-
-def remembering(parse: Callable[[str], object], limit: int = 10_000):
-    """``parse``, remembering up to ``limit`` texts it has read (not errors)."""
-    known: dict[str, object] = {}
-
-    def parse_remembered(text: str):
-        try:
-            return known[text]
-        except KeyError:
-            value = parse(text)
-            if len(known) < limit:
-                known[text] = value
-            return value
-
-    return parse_remembered
 
 
 def _records(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
