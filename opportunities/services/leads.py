@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from contacts.duplicates import name_key, possible_duplicates
 from contacts.models import Contact, ContactType, Salesperson
 from contacts.services import contact_create
 from opportunities.models import Opportunity
@@ -15,7 +16,8 @@ from salescycles.models import SalesCycle
 
 def lead_contact(*, user, name: str, email: str, phone: str, company: str):
     """The person the lead is from: found by e-mail, else by name within the
-    company (found by name); made (with the company) when neither is known.
+    company (found by name, as ``contacts.duplicates`` compares names); made
+    (with the company) when neither is known.
     Returns the contact and whether it was made."""
     if email:
         known = (
@@ -28,18 +30,27 @@ def lead_contact(*, user, name: str, email: str, phone: str, company: str):
             return known, False
     firm = None
     if company:
-        firm = (
-            Contact.objects.filter(type=ContactType.COMPANY, name__iexact=company)
-            .select_related("salesperson")
-            .order_by("number")
-            .first()
+        # Names compare as the duplicate check compares them (case, accents
+        # and company forms aside: "Virtanen Oy" is "VIRTANEN").
+        firm = next(
+            (
+                found
+                for found in possible_duplicates(name=company)
+                if found.type == ContactType.COMPANY
+            ),
+            None,
         )
         if firm is not None:
-            person = (
-                Contact.objects.filter(company=firm, name__iexact=name)
-                .select_related("company__salesperson", "salesperson")
-                .order_by("number")
-                .first()
+            key = name_key(name)
+            person = next(
+                (
+                    found
+                    for found in firm.persons.select_related(
+                        "company__salesperson", "salesperson"
+                    ).order_by("number")
+                    if name_key(found.name) == key
+                ),
+                None,
             )
             if person is not None:
                 return person, False
