@@ -97,6 +97,20 @@ def other_page(browser, live_server):
     context.close()
 
 
+def csp_refusals(page) -> list[str]:
+    """The Content Security Policy's refusals the page reports from now on."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return refused
+
+
 def sign_in(page, username, password="secret-pass-123"):
     page.goto("/accounts/login/")
     page.fill("#id_username", username)

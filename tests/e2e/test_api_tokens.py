@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import csp_refusals, sign_in
 from tests.factories import SalespersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -27,15 +27,7 @@ def status_with(base_url: str, key: str) -> int:
 
 def test_a_rep_makes_a_token_reads_the_docs_and_revokes_it(page, live_server):
     SalespersonFactory(code="AH", user=UserFactory(username="anna", role="Sales reps"))
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    refused = csp_refusals(page)
     sign_in(page, "anna")
     page.goto("/accounts/password_change/")
     page.get_by_role("link", name="API tokens").click()

@@ -4,7 +4,7 @@ no script, style or request the policy refuses, htmx and the board included."""
 import pytest
 
 from contacts.models import Salesperson
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import csp_refusals, sign_in
 from tests.factories import (
     CompanyFactory,
     OpportunityFactory,
@@ -30,15 +30,7 @@ def round_trip(db):
 
 
 def test_no_page_breaks_the_content_security_policy(page, round_trip):
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    refused = csp_refusals(page)
     sign_in(page, "maija")
     number = round_trip.number
     for path in [

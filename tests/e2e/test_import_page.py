@@ -5,7 +5,7 @@ from django.contrib.admin.models import LogEntry
 from playwright.sync_api import expect
 
 from contacts.models import Salesperson
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import csp_refusals, sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -21,15 +21,7 @@ def uploads(settings, tmp_path):
 
 def test_a_manager_uploads_reads_the_dry_run_and_confirms(page, uploads):
     UserFactory(username="maija", role="Sales managers")
-    refused = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    refused = csp_refusals(page)
     sign_in(page, "maija")
     page.goto("/admin/")
     page.get_by_role("link", name="Import a CSV file").click()
